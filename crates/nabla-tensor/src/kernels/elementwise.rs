@@ -1,0 +1,49 @@
+//! Element-wise maps over one, two or three arrays (broadcast to a common shape), run in
+//! parallel with rayon above a size threshold below which the serial loop is faster.
+
+use ndarray::{ArrayD, IxDyn, Zip};
+
+use crate::tensor::Data;
+
+/// Element count from which element-wise work is split across rayon's threads.
+pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 15;
+
+/// `f(x)` for each element.
+pub(crate) fn map1(x: &Data, f: impl Fn(f32) -> f32 + Sync + Send) -> Data {
+    if let Some(slice) = x.as_slice() {
+        let values = map_slice(slice, &f);
+        return ArrayD::from_shape_vec(IxDyn(x.shape()), values).expect("same element count").into_shared();
+    }
+    let zip = Zip::from(x);
+    if x.len() >= PARALLEL_THRESHOLD { zip.par_map_collect(|&v| f(v)) } else { zip.map_collect(|&v| f(v)) }.into_shared()
+}
+
+fn map_slice(slice: &[f32], f: &(impl Fn(f32) -> f32 + Sync)) -> Vec<f32> {
+    use rayon::prelude::*;
+    if slice.len() >= PARALLEL_THRESHOLD {
+        slice.par_iter().map(|&v| f(v)).collect()
+    } else {
+        slice.iter().map(|&v| f(v)).collect()
+    }
+}
+
+/// `f(a, b)` over `shape`, to which both inputs broadcast (the caller has checked they do).
+pub(crate) fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> f32 + Sync + Send) -> Data {
+    let (a, b) = (a.broadcast(shape).expect("checked broadcast"), b.broadcast(shape).expect("checked broadcast"));
+    let zip = Zip::from(&a).and(&b);
+    if a.len() >= PARALLEL_THRESHOLD { zip.par_map_collect(|&x, &y| f(x, y)) } else { zip.map_collect(|&x, &y| f(x, y)) }.into_shared()
+}
+
+/// `f(a, b, c)` over `shape`, to which all three inputs broadcast.
+pub(crate) fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, f32) -> f32 + Sync + Send) -> Data {
+    let a = a.broadcast(shape).expect("checked broadcast");
+    let b = b.broadcast(shape).expect("checked broadcast");
+    let c = c.broadcast(shape).expect("checked broadcast");
+    let zip = Zip::from(&a).and(&b).and(&c);
+    if a.len() >= PARALLEL_THRESHOLD { zip.par_map_collect(|&x, &y, &z| f(x, y, z)) } else { zip.map_collect(|&x, &y, &z| f(x, y, z)) }.into_shared()
+}
+
+/// `a + b` for two arrays of one shape (gradient accumulation).
+pub(crate) fn add_same_shape(a: &Data, b: &Data) -> Data {
+    map2(a, b, a.shape(), |x, y| x + y)
+}

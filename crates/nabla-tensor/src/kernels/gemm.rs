@@ -1,0 +1,143 @@
+//! Matrix multiply: a batched driver over broadcast batch dimensions, and the single-matrix
+//! kernel it calls — the `gemm` crate by default, or the system OpenBLAS with the `blas`
+//! feature (docs/performance.md has the measurements behind the choice).
+
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+
+use crate::shape::contiguous_strides;
+
+/// A row-major operand: its values, its shape `[batch..., rows, cols]`, and whether the
+/// multiply uses its transpose.
+pub(crate) struct Operand<'a> {
+    pub values: &'a [f32],
+    pub shape: &'a [usize],
+    pub transpose: bool,
+}
+
+impl Operand<'_> {
+    /// Rows and columns of the matrix the multiply sees (after the transpose, if any).
+    fn logical_dims(&self) -> (usize, usize) {
+        let (r, c) = (self.shape[self.shape.len() - 2], self.shape[self.shape.len() - 1]);
+        if self.transpose { (c, r) } else { (r, c) }
+    }
+
+    /// (row stride, column stride) of the logical matrix within its storage.
+    fn strides(&self) -> (usize, usize) {
+        let cols = self.shape[self.shape.len() - 1];
+        if self.transpose { (1, cols) } else { (cols, 1) }
+    }
+
+    /// Element offset of the matrix for each output batch index (broadcast batch axes repeat).
+    fn batch_offsets(&self, batch_shape: &[usize]) -> Vec<usize> {
+        let own_batch = &self.shape[..self.shape.len() - 2];
+        let matrix_len = self.shape[self.shape.len() - 2] * self.shape[self.shape.len() - 1];
+        let own_strides: Vec<usize> = contiguous_strides(own_batch).iter().map(|s| s * matrix_len).collect();
+        let lead = batch_shape.len() - own_batch.len();
+        let count: usize = batch_shape.iter().product();
+        (0..count)
+            .map(|flat| {
+                let mut rest = flat;
+                let mut offset = 0;
+                for axis in (0..batch_shape.len()).rev() {
+                    let index = rest % batch_shape[axis];
+                    rest /= batch_shape[axis];
+                    if axis >= lead && own_batch[axis - lead] != 1 {
+                        offset += index * own_strides[axis - lead];
+                    }
+                }
+                offset
+            })
+            .collect()
+    }
+}
+
+/// Work (m·n·k) from which one multiply is worth splitting across threads.
+const PARALLEL_WORK: usize = 1 << 18;
+
+/// `a @ b` for each index of `batch_shape`, giving `[batch..., m, n]`. The caller has checked
+/// that the inner dimensions agree and the batch shapes broadcast to `batch_shape`.
+pub(crate) fn batched_matmul(a: &Operand<'_>, b: &Operand<'_>, batch_shape: &[usize]) -> ArrayD<f32> {
+    let ((m, k), (_, n)) = (a.logical_dims(), b.logical_dims());
+    let a_offsets = a.batch_offsets(batch_shape);
+    let b_offsets = b.batch_offsets(batch_shape);
+    let mut out_shape = batch_shape.to_vec();
+    out_shape.extend([m, n]);
+    let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
+    let out_values = out.as_slice_mut().expect("fresh array is contiguous");
+    if m * n == 0 {
+        return out;
+    }
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    let one = |index: usize, c: &mut [f32], threads: usize| {
+        let a_mat = MatRef { values: &a.values[a_offsets[index]..], rs: a_rs, cs: a_cs };
+        let b_mat = MatRef { values: &b.values[b_offsets[index]..], rs: b_rs, cs: b_cs };
+        sgemm(m, n, k, &a_mat, &b_mat, c, threads);
+    };
+    let batches = a_offsets.len();
+    if batches > 1 && m * n * k < PARALLEL_WORK {
+        out_values.par_chunks_mut(m * n).enumerate().for_each(|(i, c)| one(i, c, 1));
+    } else {
+        let threads = if m * n * k < PARALLEL_WORK { 1 } else { rayon::current_num_threads() };
+        out_values.chunks_mut(m * n).enumerate().for_each(|(i, c)| one(i, c, threads));
+    }
+    out
+}
+
+/// A matrix inside a slice: element (i, j) is `values[i * rs + j * cs]`.
+struct MatRef<'a> {
+    values: &'a [f32],
+    rs: usize,
+    cs: usize,
+}
+
+/// `c = a @ b` for one `m×k` by `k×n` product into the row-major `m×n` slice `c`.
+#[cfg(not(feature = "blas"))]
+fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [f32], threads: usize) {
+    assert!(c.len() >= m * n, "output slice too short");
+    if k == 0 {
+        c[..m * n].fill(0.0);
+        return;
+    }
+    assert!(a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs, "operand slice too short");
+    let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    // SAFETY: the asserts above keep every element the strides reach inside its slice; the
+    // output is a distinct `&mut` slice; `read_dst = false` so `c` is only written.
+    unsafe {
+        gemm::gemm(
+            m, n, k,
+            c.as_mut_ptr(), 1, n as isize, false,
+            a.values.as_ptr(), a.cs as isize, a.rs as isize,
+            b.values.as_ptr(), b.cs as isize, b.rs as isize,
+            0.0, 1.0, false, false, false, parallelism,
+        );
+    }
+}
+
+#[cfg(feature = "blas")]
+#[link(name = "openblas")]
+unsafe extern "C" {
+    fn cblas_sgemm(layout: i32, trans_a: i32, trans_b: i32, m: i32, n: i32, k: i32, alpha: f32, a: *const f32, lda: i32, b: *const f32, ldb: i32, beta: f32, c: *mut f32, ldc: i32);
+}
+
+/// `c = a @ b` through OpenBLAS (which runs its own threads).
+#[cfg(feature = "blas")]
+fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [f32], _threads: usize) {
+    const ROW_MAJOR: i32 = 101;
+    const NO_TRANS: i32 = 111;
+    const TRANS: i32 = 112;
+    assert!(c.len() >= m * n, "output slice too short");
+    if k == 0 {
+        c[..m * n].fill(0.0);
+        return;
+    }
+    assert!(a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs, "operand slice too short");
+    let layout = |mat: &MatRef<'_>| if mat.cs == 1 { (NO_TRANS, mat.rs.max(1)) } else { (TRANS, mat.cs) };
+    let ((ta, lda), (tb, ldb)) = (layout(a), layout(b));
+    // SAFETY: as for the gemm path: the asserts bound every access, `c` is exclusive, and one
+    // of each operand's strides is 1 as CBLAS requires (the other is its leading dimension).
+    unsafe {
+        cblas_sgemm(ROW_MAJOR, ta, tb, m as i32, n as i32, k as i32, 1.0, a.values.as_ptr(), lda as i32, b.values.as_ptr(), ldb as i32, 0.0, c.as_mut_ptr(), n as i32);
+    }
+}

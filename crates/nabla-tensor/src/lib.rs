@@ -1,0 +1,57 @@
+//! # nabla-tensor
+//!
+//! The core of nabla: [`Tensor`], an n-dimensional `f32` array (ndarray inside, cheap to
+//! clone, `Send + Sync`), with define-by-run reverse-mode automatic differentiation.
+//!
+//! - **Ops** with NumPy broadcasting: arithmetic ([`Tensor::add`] …, scalar forms, operator
+//!   sugar), [`Tensor::powf`], [`Tensor::exp`], [`Tensor::log`], [`Tensor::sqrt`],
+//!   [`Tensor::abs`], [`Tensor::clamp`], [`Tensor::maximum`], [`Tensor::minimum`];
+//!   reductions over chosen axes ([`Tensor::sum`], [`Tensor::mean`], [`Tensor::max`],
+//!   [`Tensor::min`], [`Tensor::var`]); [`Tensor::matmul`] (batched, broadcast); layout
+//!   ([`Tensor::permute`], [`Tensor::transpose`], [`Tensor::reshape`], [`Tensor::flatten`],
+//!   [`Tensor::squeeze`], [`Tensor::unsqueeze`], [`Tensor::broadcast_to`]); joining and
+//!   indexing ([`Tensor::concat`], [`Tensor::stack`], [`Tensor::narrow`],
+//!   [`Tensor::index_select`], [`Tensor::gather`]); [`Tensor::where_cond`], [`Tensor::pad`],
+//!   [`Tensor::detach`].
+//! - **Autodiff**: ops on tracked tensors record themselves; [`Tensor::backward`] returns
+//!   [`Gradients`] keyed by tensor. A tensor used twice accumulates both gradients; inside
+//!   [`no_grad`] nothing is recorded; a graph lives exactly as long as the tensors that
+//!   reference it.
+//! - **Extension**: any crate adds a differentiable op by implementing [`Op`] (see its module
+//!   docs for a complete example) and checks it with [`gradcheck`].
+//! - **Errors**: every fallible function returns [`Result`] with an [`Error`] naming the op
+//!   and the shapes.
+//!
+//! ```
+//! use nabla_tensor::Tensor;
+//! let w = Tensor::from_vec(vec![1.0, -2.0, 0.5, 3.0], &[2, 2])?.requires_grad(true);
+//! let x = Tensor::from_vec(vec![1.0, 2.0], &[2, 1])?;
+//! let loss = w.matmul(&x)?.powf(2.0)?.sum_all()?;
+//! let grads = loss.backward()?;
+//! assert_eq!(grads.get(&w).unwrap().shape(), &[2, 2]);
+//! # Ok::<(), nabla_tensor::Error>(())
+//! ```
+
+mod autograd;
+mod denormal;
+mod error;
+mod gradcheck;
+mod kernels;
+mod op;
+mod ops;
+mod random;
+mod shape;
+mod tensor;
+
+pub use autograd::{is_grad_enabled, no_grad, Gradients, NoGradGuard};
+pub use denormal::set_flush_denormal;
+pub use error::{Error, Result, Shape};
+pub use gradcheck::{gradcheck, GradcheckElement, GradcheckOptions, GradcheckReport};
+pub use op::{BackwardContext, Op};
+pub use tensor::{live_tensor_count, Data, Tensor, TensorId};
+
+/// The random-number crate the constructors take generators from (`rand::rngs::StdRng`,
+/// `rand::SeedableRng`).
+pub use ndarray_rand::rand;
+/// ndarray, whose arrays hold a tensor's data.
+pub use ndarray;

@@ -1,0 +1,89 @@
+//! Matrix multiply: 2-D, batched with broadcast batch dimensions, and 1-D operands as in
+//! `torch.matmul`.
+
+use crate::error::{Error, Result};
+use crate::kernels::gemm::{batched_matmul, Operand};
+use crate::op::{BackwardContext, Op};
+use crate::shape::{broadcast_shapes, sum_to_shape};
+use crate::tensor::{Data, Tensor};
+
+struct Matmul;
+
+fn operand<'a>(values: &'a [f32], shape: &'a [usize], transpose: bool) -> Operand<'a> {
+    Operand { values, shape, transpose }
+}
+
+/// The broadcast batch shape of `[..., m, k] @ [..., k, n]`, checking the inner dimensions.
+fn batch_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let (k_lhs, k_rhs) = (a[a.len() - 1], b[b.len() - 2]);
+    if k_lhs != k_rhs {
+        return Err(Error::MatmulMismatch { op: "matmul", lhs: a.to_vec(), rhs: b.to_vec(), k_lhs, k_rhs });
+    }
+    broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2])
+        .map_err(|_| Error::Broadcast { op: "matmul", lhs: a.to_vec(), rhs: b.to_vec() })
+}
+
+impl Op for Matmul {
+    fn name(&self) -> &'static str {
+        "matmul"
+    }
+
+    fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
+        let (a, b) = (inputs[0].as_standard_layout(), inputs[1].as_standard_layout());
+        let batch = batch_shape(a.shape(), b.shape())?;
+        let (av, bv) = (a.as_slice().expect("standard layout"), b.as_slice().expect("standard layout"));
+        Ok(batched_matmul(&operand(av, a.shape(), false), &operand(bv, b.shape(), false), &batch).into_shared())
+    }
+
+    fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
+        let (a, b) = (ctx.inputs[0].as_standard_layout(), ctx.inputs[1].as_standard_layout());
+        let g = ctx.grad_output.as_standard_layout();
+        let batch = &g.shape()[..g.ndim() - 2];
+        let (av, bv, gv) = (a.as_slice().expect("standard"), b.as_slice().expect("standard"), g.as_slice().expect("standard"));
+        // dA = G Bᵀ and dB = Aᵀ G per batch, then summed over the batch axes each side broadcast.
+        let grad_a = ctx.needs_grad[0].then(|| {
+            let full = batched_matmul(&operand(gv, g.shape(), false), &operand(bv, b.shape(), true), batch);
+            sum_to_shape(full.into_shared(), a.shape())
+        });
+        let grad_b = ctx.needs_grad[1].then(|| {
+            let full = batched_matmul(&operand(av, a.shape(), true), &operand(gv, g.shape(), false), batch);
+            sum_to_shape(full.into_shared(), b.shape())
+        });
+        Ok(vec![grad_a, grad_b])
+    }
+}
+
+impl Tensor {
+    /// The matrix product, as `torch.matmul`: `[..., m, k] @ [..., k, n] → [..., m, n]` with the
+    /// batch dimensions broadcast; a 1-D left operand is a row vector and a 1-D right operand a
+    /// column vector, and their added axis is removed from the result.
+    ///
+    /// ```
+    /// use nabla_tensor::Tensor;
+    /// let a = Tensor::ones(&[2, 1, 4, 6]);
+    /// let b = Tensor::ones(&[3, 6, 5]);
+    /// assert_eq!(a.matmul(&b)?.shape(), &[2, 3, 4, 5]);
+    /// # Ok::<(), nabla_tensor::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::MatmulMismatch`] when the inner dimensions differ, [`Error::Broadcast`] when
+    /// the batch dimensions do not broadcast, [`Error::InvalidArgument`] for a 0-d operand.
+    pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
+        if self.ndim() == 0 || other.ndim() == 0 {
+            return Err(Error::invalid("matmul", format!("needs operands with at least one axis, got shapes {:?} and {:?}", self.shape(), other.shape())));
+        }
+        let lhs = if self.ndim() == 1 { self.unsqueeze(0)? } else { self.clone() };
+        let rhs = if other.ndim() == 1 { other.unsqueeze(1)? } else { other.clone() };
+        let product = Tensor::apply(Matmul, &[&lhs, &rhs]).map_err(|e| match e {
+            Error::MatmulMismatch { op, k_lhs, k_rhs, .. } => Error::MatmulMismatch { op, lhs: self.shape().to_vec(), rhs: other.shape().to_vec(), k_lhs, k_rhs },
+            other => other,
+        })?;
+        let product = if other.ndim() == 1 { product.squeeze(-1)? } else { product };
+        match (self.ndim(), other.ndim()) {
+            (1, 1) => product.squeeze(-1),
+            (1, _) => product.squeeze(-2),
+            _ => Ok(product),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Shape arithmetic shared by the ops: axis normalisation, NumPy broadcasting, and reducing a
+//! broadcast gradient back to an input's shape.
+
+use ndarray::{Axis, IxDyn};
+
+use crate::error::{Error, Result};
+use crate::tensor::Data;
+
+/// Maps a possibly negative axis (`-1` is the last) into `0..shape.len()`.
+pub(crate) fn normalize_axis(op: &'static str, axis: isize, shape: &[usize]) -> Result<usize> {
+    normalize_axis_for_rank(op, axis, shape.len(), shape)
+}
+
+/// As [`normalize_axis`] against a rank other than the shape's own (`unsqueeze` takes rank + 1).
+pub(crate) fn normalize_axis_for_rank(op: &'static str, axis: isize, rank: usize, shape: &[usize]) -> Result<usize> {
+    let resolved = if axis < 0 { axis + rank as isize } else { axis };
+    if resolved < 0 || resolved >= rank as isize {
+        return Err(Error::AxisOutOfRange { op, axis, shape: shape.to_vec() });
+    }
+    Ok(resolved as usize)
+}
+
+/// Normalises a list of axes, sorted ascending; an empty list means every axis. Repeated axes
+/// are an error, as in PyTorch.
+pub(crate) fn normalize_axes(op: &'static str, axes: &[isize], shape: &[usize]) -> Result<Vec<usize>> {
+    if axes.is_empty() {
+        return Ok((0..shape.len()).collect());
+    }
+    let mut resolved = axes.iter().map(|&a| normalize_axis(op, a, shape)).collect::<Result<Vec<_>>>()?;
+    resolved.sort_unstable();
+    if resolved.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Error::invalid(op, format!("axes {axes:?} repeat an axis (shape {shape:?})")));
+    }
+    Ok(resolved)
+}
+
+/// The shape two shapes broadcast to under NumPy's rules.
+pub(crate) fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Vec<usize>> {
+    let rank = lhs.len().max(rhs.len());
+    let dim = |s: &[usize], i: usize| if i < rank - s.len() { 1 } else { s[i - (rank - s.len())] };
+    (0..rank)
+        .map(|i| match (dim(lhs, i), dim(rhs, i)) {
+            (a, b) if a == b || b == 1 => Ok(a),
+            (1, b) => Ok(b),
+            _ => Err(Error::Broadcast { op, lhs: lhs.to_vec(), rhs: rhs.to_vec() }),
+        })
+        .collect()
+}
+
+/// Sums a gradient of a broadcast shape back down to `shape` (the reverse of broadcasting).
+pub(crate) fn sum_to_shape(grad: Data, shape: &[usize]) -> Data {
+    if grad.shape() == shape {
+        return grad;
+    }
+    let extra = grad.ndim() - shape.len();
+    let mut reduced = grad.into_owned();
+    for _ in 0..extra {
+        reduced = reduced.sum_axis(Axis(0));
+    }
+    for (axis, &size) in shape.iter().enumerate() {
+        if size == 1 && reduced.shape()[axis] != 1 {
+            reduced = reduced.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        }
+    }
+    reduced.into_shape_with_order(IxDyn(shape)).expect("sum_to_shape keeps the element count").into_shared()
+}
+
+/// The row-major strides of `shape`, in elements.
+pub(crate) fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * shape[i + 1];
+    }
+    strides
+}

@@ -1,0 +1,94 @@
+//! The core ops against PyTorch's numbers (`tests/golden/`, see its README and index.json for
+//! the exact calls): outputs and the gradients of `output.backward(grad_output)`, matched to
+//! 1e-5 relative (plus 1e-6 of the tensor's scale for values near zero).
+
+use std::collections::HashMap;
+
+use nabla_tensor::{Result, Tensor};
+
+fn load(case: &str) -> HashMap<String, Tensor> {
+    let path = format!("{}/tests/golden/{case}.safetensors", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("valid safetensors");
+    file.tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            assert_eq!(view.dtype(), safetensors::Dtype::F32, "{case}/{name}");
+            let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            (name, Tensor::from_vec(values, view.shape()).expect("consistent shape"))
+        })
+        .collect()
+}
+
+fn assert_close(case: &str, what: &str, got: &Tensor, want: &Tensor) {
+    assert_eq!(got.shape(), want.shape(), "{case}: {what} shape");
+    let scale = want.to_vec().iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (g, w)) in got.to_vec().iter().zip(want.to_vec()).enumerate() {
+        let allowed = 1e-5 * w.abs() + 1e-6 * scale;
+        assert!((g - w).abs() <= allowed, "{case}: {what}[{i}] = {g}, PyTorch {w} (allowed {allowed:e})");
+    }
+}
+
+/// Runs `f` on the case's inputs (named in `inputs`, in order), checks the output and the
+/// gradient of every named input.
+fn check(case: &str, inputs: &[&str], f: impl Fn(&[Tensor], &HashMap<String, Tensor>) -> Result<Tensor>) {
+    let file = load(case);
+    let tracked: Vec<Tensor> = inputs.iter().map(|name| file[*name].clone().requires_grad(true)).collect();
+    let output = f(&tracked, &file).expect("forward");
+    assert_close(case, "output", &output, &file["output"]);
+    let grads = output.backward_with(&file["grad_output"]).expect("backward");
+    for (name, tensor) in inputs.iter().zip(&tracked) {
+        assert_close(case, &format!("grad_{name}"), grads.get(tensor).expect("gradient"), &file[&format!("grad_{name}")]);
+    }
+}
+
+#[test]
+fn matmul_2d() {
+    check("core_matmul_2d", &["input0", "input1"], |x, _| x[0].matmul(&x[1]));
+}
+
+#[test]
+fn matmul_batched_broadcast() {
+    check("core_matmul_batched_broadcast", &["input0", "input1"], |x, _| x[0].matmul(&x[1]));
+}
+
+#[test]
+fn broadcasting_arithmetic() {
+    check("core_add_broadcast", &["input0", "input1"], |x, _| x[0].add(&x[1]));
+    check("core_mul_broadcast", &["input0", "input1"], |x, _| x[0].mul(&x[1]));
+    check("core_div_broadcast", &["input0", "input1"], |x, _| x[0].div(&x[1]));
+    check("core_maximum", &["input0", "input1"], |x, _| x[0].maximum(&x[1]));
+}
+
+#[test]
+fn unary() {
+    check("core_exp", &["input"], |x, _| x[0].exp());
+    check("core_log", &["input"], |x, _| x[0].log());
+    check("core_sqrt", &["input"], |x, _| x[0].sqrt());
+    check("core_pow", &["input"], |x, _| x[0].powf(2.5));
+}
+
+#[test]
+fn reductions() {
+    check("core_sum_axes_keepdim", &["input"], |x, _| x[0].sum(&[0, 2], true));
+    check("core_mean_axis", &["input"], |x, _| x[0].mean(&[1], false));
+    check("core_max_axis", &["input"], |x, _| x[0].max(&[-1], false));
+    check("core_var_axis", &["input"], |x, _| x[0].var(&[0], true, false));
+}
+
+#[test]
+fn layout_and_joining() {
+    check("core_permute_reshape", &["input"], |x, _| x[0].permute(&[2, 0, 1])?.reshape(&[5, 12]));
+    check("core_narrow", &["input"], |x, _| x[0].narrow(1, 1, 3));
+    check("core_cat", &["input0", "input1"], |x, _| Tensor::concat(&[&x[0], &x[1]], 1));
+    check("core_stack", &["input0", "input1"], |x, _| Tensor::stack(&[&x[0], &x[1]], 0));
+}
+
+#[test]
+fn indexing() {
+    check("core_gather", &["input"], |x, file| x[0].gather(1, &file["index"]));
+    check("core_index_select", &["input"], |x, file| {
+        let indices: Vec<usize> = file["index"].to_vec().iter().map(|&v| v as usize).collect();
+        x[0].index_select(0, &indices)
+    });
+}
