@@ -2,9 +2,9 @@
 //! `Tensor::matmul`. Criterion's throughput is in elements = floating-point operations
 //! (2·N³ per multiply), so its "Gelem/s" reads as GFLOP/s. Denormals are flushed to zero.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use nabla::tensor::rand::{rngs::StdRng, SeedableRng};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nabla::Tensor;
+use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 
 fn w1_matmul(c: &mut Criterion) {
     nabla::tensor::set_flush_denormal(true);
@@ -15,7 +15,9 @@ fn w1_matmul(c: &mut Criterion) {
         let b = Tensor::uniform(&[n, n], -1.0, 1.0, &mut rng).expect("valid bounds");
         group.throughput(Throughput::Elements(2 * (n as u64).pow(3)));
         group.sample_size(if n >= 1024 { 20 } else { 50 });
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |bench, _| bench.iter(|| a.matmul(&b).expect("square shapes")));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |bench, _| {
+            bench.iter(|| a.matmul(&b).expect("square shapes"))
+        });
     }
     group.finish();
 }

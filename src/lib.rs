@@ -11,4 +11,4 @@
 pub use nabla_tensor as tensor;
 
 #[cfg(feature = "tensor")]
-pub use nabla_tensor::{gradcheck, no_grad, Error, GradcheckOptions, Gradients, Result, Tensor};
+pub use nabla_tensor::{Error, GradcheckOptions, Gradients, Result, Tensor, gradcheck, no_grad};

@@ -108,7 +108,13 @@ impl Tensor {
     /// [`Tensor::backward_with`]); any error of an op's backward rule.
     pub fn backward(&self) -> Result<Gradients> {
         if self.numel() != 1 {
-            return Err(Error::invalid("backward", format!("needs a one-element output, got shape {:?}; pass an upstream gradient with backward_with", self.shape())));
+            return Err(Error::invalid(
+                "backward",
+                format!(
+                    "needs a one-element output, got shape {:?}; pass an upstream gradient with backward_with",
+                    self.shape()
+                ),
+            ));
         }
         self.backward_with(&self.ones_like())
     }
@@ -120,7 +126,12 @@ impl Tensor {
     /// [`Error::ShapeMismatch`] when the shapes differ; any error of an op's backward rule.
     pub fn backward_with(&self, grad_output: &Tensor) -> Result<Gradients> {
         if grad_output.shape() != self.shape() {
-            return Err(Error::ShapeMismatch { op: "backward", lhs: self.shape().to_vec(), rhs: grad_output.shape().to_vec(), reason: "the upstream gradient must have the output's shape".into() });
+            return Err(Error::ShapeMismatch {
+                op: "backward",
+                lhs: self.shape().to_vec(),
+                rhs: grad_output.shape().to_vec(),
+                reason: "the upstream gradient must have the output's shape".into(),
+            });
         }
         let _no_grad = NoGradGuard::new();
         let mut pending: HashMap<TensorId, Data> = HashMap::new();
@@ -137,15 +148,26 @@ impl Tensor {
             };
             let needs_grad: Vec<bool> = node.inputs.iter().map(Tensor::is_tracked).collect();
             let output = tensor.data();
-            let ctx = BackwardContext { inputs: &node.saved, output: &output, grad_output: &grad, needs_grad: &needs_grad };
+            let ctx =
+                BackwardContext { inputs: &node.saved, output: &output, grad_output: &grad, needs_grad: &needs_grad };
             let input_grads = node.op.backward(&ctx)?;
             if input_grads.len() != node.inputs.len() {
-                return Err(Error::BadGradient { op: node.op.name(), reason: format!("{} gradients for {} inputs", input_grads.len(), node.inputs.len()) });
+                return Err(Error::BadGradient {
+                    op: node.op.name(),
+                    reason: format!("{} gradients for {} inputs", input_grads.len(), node.inputs.len()),
+                });
             }
             for (index, (input, input_grad)) in node.inputs.iter().zip(input_grads).enumerate() {
                 let (Some(input_grad), true) = (input_grad, input.is_tracked()) else { continue };
                 if input_grad.shape() != input.shape() {
-                    return Err(Error::BadGradient { op: node.op.name(), reason: format!("a gradient of shape {:?} for input {index} of shape {:?}", input_grad.shape(), input.shape()) });
+                    return Err(Error::BadGradient {
+                        op: node.op.name(),
+                        reason: format!(
+                            "a gradient of shape {:?} for input {index} of shape {:?}",
+                            input_grad.shape(),
+                            input.shape()
+                        ),
+                    });
                 }
                 accumulate(&mut pending, input.id(), input_grad);
             }

@@ -66,9 +66,17 @@ impl GradcheckReport {
 
 impl fmt::Display for GradcheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "gradcheck: {} of {} elements outside tolerance; max abs error {:.3e}, max rel error {:.3e}", self.failures, self.checked, self.max_abs_error, self.max_rel_error)?;
+        write!(
+            f,
+            "gradcheck: {} of {} elements outside tolerance; max abs error {:.3e}, max rel error {:.3e}",
+            self.failures, self.checked, self.max_abs_error, self.max_rel_error
+        )?;
         if let Some(w) = self.worst {
-            write!(f, "; worst: input {} element {}: autodiff {:.6e} vs finite difference {:.6e}", w.input, w.index, w.analytic, w.numeric)?;
+            write!(
+                f,
+                "; worst: input {} element {}: autodiff {:.6e} vs finite difference {:.6e}",
+                w.input, w.index, w.analytic, w.numeric
+            )?;
         }
         Ok(())
     }
@@ -81,13 +89,20 @@ impl fmt::Display for GradcheckReport {
 ///
 /// # Errors
 /// Whatever `f` or its backward returns.
-pub fn gradcheck(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor], options: &GradcheckOptions) -> Result<GradcheckReport> {
+pub fn gradcheck(
+    f: impl Fn(&[Tensor]) -> Result<Tensor>,
+    inputs: &[Tensor],
+    options: &GradcheckOptions,
+) -> Result<GradcheckReport> {
     let tracked: Vec<Tensor> = inputs.iter().map(|t| t.detach().requires_grad(true)).collect();
     let output = f(&tracked)?;
     let mut rng = StdRng::seed_from_u64(options.seed);
     let projection = Tensor::uniform(output.shape(), -1.0, 1.0, &mut rng)?;
     if !output.is_tracked() {
-        return Err(Error::invalid("gradcheck", "the function's output does not depend on its inputs through tracked ops"));
+        return Err(Error::invalid(
+            "gradcheck",
+            "the function's output does not depend on its inputs through tracked ops",
+        ));
     }
     let grads = output.backward_with(&projection)?;
     let weights = projection.to_vec();

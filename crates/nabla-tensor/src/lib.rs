@@ -43,15 +43,15 @@ mod random;
 mod shape;
 mod tensor;
 
-pub use autograd::{is_grad_enabled, no_grad, Gradients, NoGradGuard};
+pub use autograd::{Gradients, NoGradGuard, is_grad_enabled, no_grad};
 pub use denormal::set_flush_denormal;
 pub use error::{Error, Result, Shape};
-pub use gradcheck::{gradcheck, GradcheckElement, GradcheckOptions, GradcheckReport};
+pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradcheck};
 pub use op::{BackwardContext, Op};
-pub use tensor::{live_tensor_count, Data, Tensor, TensorId};
+pub use tensor::{Data, Tensor, TensorId, live_tensor_count};
 
+/// ndarray, whose arrays hold a tensor's data.
+pub use ndarray;
 /// The random-number crate the constructors take generators from (`rand::rngs::StdRng`,
 /// `rand::SeedableRng`).
 pub use ndarray_rand::rand;
-/// ndarray, whose arrays hold a tensor's data.
-pub use ndarray;

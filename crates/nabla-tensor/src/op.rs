@@ -34,7 +34,7 @@
 //! # Ok::<(), nabla_tensor::Error>(())
 //! ```
 
-use crate::autograd::{is_grad_enabled, Node};
+use crate::autograd::{Node, is_grad_enabled};
 use crate::error::{Error, Result};
 use crate::tensor::{Data, Tensor};
 

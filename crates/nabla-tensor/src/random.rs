@@ -23,7 +23,8 @@ impl Tensor {
     /// # Errors
     /// [`Error::InvalidArgument`] unless `low < high`, both finite.
     pub fn uniform<R: Rng + ?Sized>(shape: &[usize], low: f32, high: f32, rng: &mut R) -> Result<Tensor> {
-        let dist = Uniform::new(low, high).map_err(|e| Error::invalid("uniform", format!("bounds [{low}, {high}): {e}")))?;
+        let dist =
+            Uniform::new(low, high).map_err(|e| Error::invalid("uniform", format!("bounds [{low}, {high}): {e}")))?;
         Ok(Tensor::from_array(ArrayD::random_using(IxDyn(shape), dist, rng)))
     }
 
@@ -32,10 +33,14 @@ impl Tensor {
     /// # Errors
     /// [`Error::InvalidArgument`] for a negative or non-finite standard deviation.
     pub fn normal<R: Rng + ?Sized>(shape: &[usize], mean: f32, std: f32, rng: &mut R) -> Result<Tensor> {
-        let dist = Normal::new(mean, std).map_err(|e| Error::invalid("normal", format!("mean {mean}, std {std}: {e}")))?;
-        if !std.is_finite() || !mean.is_finite() {
-            return Err(Error::invalid("normal", format!("mean {mean} and std {std} must be finite")));
+        if !(std >= 0.0 && std.is_finite() && mean.is_finite()) {
+            return Err(Error::invalid(
+                "normal",
+                format!("needs a finite mean and a finite, non-negative std, got mean {mean}, std {std}"),
+            ));
         }
+        let dist =
+            Normal::new(mean, std).map_err(|e| Error::invalid("normal", format!("mean {mean}, std {std}: {e}")))?;
         Ok(Tensor::from_array(ArrayD::random_using(IxDyn(shape), dist, rng)))
     }
 }

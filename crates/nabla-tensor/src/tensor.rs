@@ -149,7 +149,10 @@ impl Tensor {
     /// [`Error::InvalidArgument`] for a zero or non-finite step, or a step pointing away from `end`.
     pub fn arange(start: f32, end: f32, step: f32) -> Result<Tensor> {
         if step == 0.0 || !step.is_finite() || !start.is_finite() || !end.is_finite() {
-            return Err(Error::invalid("arange", format!("start {start}, end {end}, step {step}: need finite values and a non-zero step")));
+            return Err(Error::invalid(
+                "arange",
+                format!("start {start}, end {end}, step {step}: need finite values and a non-zero step"),
+            ));
         }
         let count = ((end - start) / step).ceil();
         if count < 0.0 {
@@ -264,10 +267,18 @@ impl Tensor {
 
     fn check_writable(&self, op: &'static str, shape: &[usize]) -> Result<()> {
         if !self.is_leaf() {
-            return Err(Error::invalid(op, "only a leaf tensor can be written in place; this one was produced by an op"));
+            return Err(Error::invalid(
+                op,
+                "only a leaf tensor can be written in place; this one was produced by an op",
+            ));
         }
         if shape != self.shape() {
-            return Err(Error::ShapeMismatch { op, lhs: self.shape().to_vec(), rhs: shape.to_vec(), reason: "the new data must keep the shape".into() });
+            return Err(Error::ShapeMismatch {
+                op,
+                lhs: self.shape().to_vec(),
+                rhs: shape.to_vec(),
+                reason: "the new data must keep the shape".into(),
+            });
         }
         Ok(())
     }

@@ -38,7 +38,12 @@ fn check(case: &str, inputs: &[&str], f: impl Fn(&[Tensor], &HashMap<String, Ten
     assert_close(case, "output", &output, &file["output"]);
     let grads = output.backward_with(&file["grad_output"]).expect("backward");
     for (name, tensor) in inputs.iter().zip(&tracked) {
-        assert_close(case, &format!("grad_{name}"), grads.get(tensor).expect("gradient"), &file[&format!("grad_{name}")]);
+        assert_close(
+            case,
+            &format!("grad_{name}"),
+            grads.get(tensor).expect("gradient"),
+            &file[&format!("grad_{name}")],
+        );
     }
 }
 

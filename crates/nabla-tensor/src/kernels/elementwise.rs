@@ -15,7 +15,8 @@ pub(crate) fn map1(x: &Data, f: impl Fn(f32) -> f32 + Sync + Send) -> Data {
         return ArrayD::from_shape_vec(IxDyn(x.shape()), values).expect("same element count").into_shared();
     }
     let zip = Zip::from(x);
-    if x.len() >= PARALLEL_THRESHOLD { zip.par_map_collect(|&v| f(v)) } else { zip.map_collect(|&v| f(v)) }.into_shared()
+    if x.len() >= PARALLEL_THRESHOLD { zip.par_map_collect(|&v| f(v)) } else { zip.map_collect(|&v| f(v)) }
+        .into_shared()
 }
 
 fn map_slice(slice: &[f32], f: &(impl Fn(f32) -> f32 + Sync)) -> Vec<f32> {
@@ -31,16 +32,32 @@ fn map_slice(slice: &[f32], f: &(impl Fn(f32) -> f32 + Sync)) -> Vec<f32> {
 pub(crate) fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> f32 + Sync + Send) -> Data {
     let (a, b) = (a.broadcast(shape).expect("checked broadcast"), b.broadcast(shape).expect("checked broadcast"));
     let zip = Zip::from(&a).and(&b);
-    if a.len() >= PARALLEL_THRESHOLD { zip.par_map_collect(|&x, &y| f(x, y)) } else { zip.map_collect(|&x, &y| f(x, y)) }.into_shared()
+    if a.len() >= PARALLEL_THRESHOLD {
+        zip.par_map_collect(|&x, &y| f(x, y))
+    } else {
+        zip.map_collect(|&x, &y| f(x, y))
+    }
+    .into_shared()
 }
 
 /// `f(a, b, c)` over `shape`, to which all three inputs broadcast.
-pub(crate) fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, f32) -> f32 + Sync + Send) -> Data {
+pub(crate) fn map3(
+    a: &Data,
+    b: &Data,
+    c: &Data,
+    shape: &[usize],
+    f: impl Fn(f32, f32, f32) -> f32 + Sync + Send,
+) -> Data {
     let a = a.broadcast(shape).expect("checked broadcast");
     let b = b.broadcast(shape).expect("checked broadcast");
     let c = c.broadcast(shape).expect("checked broadcast");
     let zip = Zip::from(&a).and(&b).and(&c);
-    if a.len() >= PARALLEL_THRESHOLD { zip.par_map_collect(|&x, &y, &z| f(x, y, z)) } else { zip.map_collect(|&x, &y, &z| f(x, y, z)) }.into_shared()
+    if a.len() >= PARALLEL_THRESHOLD {
+        zip.par_map_collect(|&x, &y, &z| f(x, y, z))
+    } else {
+        zip.map_collect(|&x, &y, &z| f(x, y, z))
+    }
+    .into_shared()
 }
 
 /// `a + b` for two arrays of one shape (gradient accumulation).

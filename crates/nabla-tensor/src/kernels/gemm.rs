@@ -100,17 +100,34 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
         c[..m * n].fill(0.0);
         return;
     }
-    assert!(a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs, "operand slice too short");
+    assert!(
+        a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs,
+        "operand slice too short"
+    );
     let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
     // SAFETY: the asserts above keep every element the strides reach inside its slice; the
     // output is a distinct `&mut` slice; `read_dst = false` so `c` is only written.
     unsafe {
         gemm::gemm(
-            m, n, k,
-            c.as_mut_ptr(), 1, n as isize, false,
-            a.values.as_ptr(), a.cs as isize, a.rs as isize,
-            b.values.as_ptr(), b.cs as isize, b.rs as isize,
-            0.0, 1.0, false, false, false, parallelism,
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.values.as_ptr(),
+            a.cs as isize,
+            a.rs as isize,
+            b.values.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
         );
     }
 }
@@ -118,7 +135,22 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
 #[cfg(feature = "blas")]
 #[link(name = "openblas")]
 unsafe extern "C" {
-    fn cblas_sgemm(layout: i32, trans_a: i32, trans_b: i32, m: i32, n: i32, k: i32, alpha: f32, a: *const f32, lda: i32, b: *const f32, ldb: i32, beta: f32, c: *mut f32, ldc: i32);
+    fn cblas_sgemm(
+        layout: i32,
+        trans_a: i32,
+        trans_b: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: f32,
+        a: *const f32,
+        lda: i32,
+        b: *const f32,
+        ldb: i32,
+        beta: f32,
+        c: *mut f32,
+        ldc: i32,
+    );
 }
 
 /// `c = a @ b` through OpenBLAS (which runs its own threads).
@@ -132,12 +164,30 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
         c[..m * n].fill(0.0);
         return;
     }
-    assert!(a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs, "operand slice too short");
+    assert!(
+        a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs,
+        "operand slice too short"
+    );
     let layout = |mat: &MatRef<'_>| if mat.cs == 1 { (NO_TRANS, mat.rs.max(1)) } else { (TRANS, mat.cs) };
     let ((ta, lda), (tb, ldb)) = (layout(a), layout(b));
     // SAFETY: as for the gemm path: the asserts bound every access, `c` is exclusive, and one
     // of each operand's strides is 1 as CBLAS requires (the other is its leading dimension).
     unsafe {
-        cblas_sgemm(ROW_MAJOR, ta, tb, m as i32, n as i32, k as i32, 1.0, a.values.as_ptr(), lda as i32, b.values.as_ptr(), ldb as i32, 0.0, c.as_mut_ptr(), n as i32);
+        cblas_sgemm(
+            ROW_MAJOR,
+            ta,
+            tb,
+            m as i32,
+            n as i32,
+            k as i32,
+            1.0,
+            a.values.as_ptr(),
+            lda as i32,
+            b.values.as_ptr(),
+            ldb as i32,
+            0.0,
+            c.as_mut_ptr(),
+            n as i32,
+        );
     }
 }

@@ -36,15 +36,35 @@ impl Kind {
             Kind::Sub => a - b,
             Kind::Mul => a * b,
             Kind::Div => a / b,
-            Kind::Maximum => if a.is_nan() || b.is_nan() { f32::NAN } else { a.max(b) },
-            Kind::Minimum => if a.is_nan() || b.is_nan() { f32::NAN } else { a.min(b) },
+            Kind::Maximum => {
+                if a.is_nan() || b.is_nan() {
+                    f32::NAN
+                } else {
+                    a.max(b)
+                }
+            }
+            Kind::Minimum => {
+                if a.is_nan() || b.is_nan() {
+                    f32::NAN
+                } else {
+                    a.min(b)
+                }
+            }
         }
     }
 
     /// (∂out/∂a, ∂out/∂b) at (a, b). Ties of maximum/minimum split the gradient evenly, as
     /// PyTorch does.
     fn partials(self, a: f32, b: f32) -> (f32, f32) {
-        let pick = |first: bool, tie: bool| if tie { (0.5, 0.5) } else if first { (1.0, 0.0) } else { (0.0, 1.0) };
+        let pick = |first: bool, tie: bool| {
+            if tie {
+                (0.5, 0.5)
+            } else if first {
+                (1.0, 0.0)
+            } else {
+                (0.0, 1.0)
+            }
+        };
         match self {
             Kind::Add => (1.0, 1.0),
             Kind::Sub => (1.0, -1.0),

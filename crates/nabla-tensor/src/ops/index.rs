@@ -75,7 +75,13 @@ impl Tensor {
         let a = normalize_axis("index_select", axis, self.shape())?;
         let size = self.shape()[a];
         if let Some(&bad) = indices.iter().find(|&&i| i >= size) {
-            return Err(Error::IndexOutOfRange { op: "index_select", index: bad as i64, axis: a, size, shape: self.shape().to_vec() });
+            return Err(Error::IndexOutOfRange {
+                op: "index_select",
+                index: bad as i64,
+                axis: a,
+                size,
+                shape: self.shape().to_vec(),
+            });
         }
         Tensor::apply(IndexSelect { axis: a, indices: indices.to_vec() }, &[self])
     }
@@ -90,14 +96,28 @@ impl Tensor {
     /// size, [`Error::IndexOutOfRange`] for a value outside the axis or not a whole number.
     pub fn gather(&self, axis: isize, index: &Tensor) -> Result<Tensor> {
         let a = normalize_axis("gather", axis, self.shape())?;
-        let fits = index.ndim() == self.ndim() && index.shape().iter().zip(self.shape()).enumerate().all(|(d, (i, s))| d == a || i <= s);
+        let fits = index.ndim() == self.ndim()
+            && index.shape().iter().zip(self.shape()).enumerate().all(|(d, (i, s))| d == a || i <= s);
         if !fits {
-            return Err(Error::ShapeMismatch { op: "gather", lhs: self.shape().to_vec(), rhs: index.shape().to_vec(), reason: format!("the index needs the input's rank and no larger size off axis {a}") });
+            return Err(Error::ShapeMismatch {
+                op: "gather",
+                lhs: self.shape().to_vec(),
+                rhs: index.shape().to_vec(),
+                reason: format!("the index needs the input's rank and no larger size off axis {a}"),
+            });
         }
         let size = self.shape()[a];
-        let positions = index.data().mapv(|v| if v >= 0.0 && v.fract() == 0.0 && (v as usize) < size { Ok(v as usize) } else { Err(v) });
+        let positions = index
+            .data()
+            .mapv(|v| if v >= 0.0 && v.fract() == 0.0 && (v as usize) < size { Ok(v as usize) } else { Err(v) });
         if let Some(Err(bad)) = positions.iter().find(|p| p.is_err()) {
-            return Err(Error::IndexOutOfRange { op: "gather", index: *bad as i64, axis: a, size, shape: self.shape().to_vec() });
+            return Err(Error::IndexOutOfRange {
+                op: "gather",
+                index: *bad as i64,
+                axis: a,
+                size,
+                shape: self.shape().to_vec(),
+            });
         }
         let index = positions.mapv(|p| p.unwrap_or_default());
         Tensor::apply(Gather { axis: a, index: index.into_owned() }, &[self])

@@ -20,19 +20,32 @@ impl Op for Concat {
         let views: Vec<_> = inputs.iter().map(|d| d.view()).collect();
         ndarray::concatenate(Axis(self.axis), &views).map(|a| a.into_shared()).map_err(|_| {
             let first = inputs[0].shape().to_vec();
-            let odd = inputs.iter().find(|d| d.ndim() != first.len() || d.shape().iter().zip(&first).enumerate().any(|(a, (x, y))| a != self.axis && x != y));
-            Error::ShapeMismatch { op: "concat", lhs: first, rhs: odd.map_or(vec![], |d| d.shape().to_vec()), reason: format!("all sizes but axis {} must agree", self.axis) }
+            let odd = inputs.iter().find(|d| {
+                d.ndim() != first.len()
+                    || d.shape().iter().zip(&first).enumerate().any(|(a, (x, y))| a != self.axis && x != y)
+            });
+            Error::ShapeMismatch {
+                op: "concat",
+                lhs: first,
+                rhs: odd.map_or(vec![], |d| d.shape().to_vec()),
+                reason: format!("all sizes but axis {} must agree", self.axis),
+            }
         })
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
         let mut start = 0;
-        Ok(ctx.inputs.iter().zip(ctx.needs_grad).map(|(input, &needed)| {
-            let len = input.shape()[self.axis];
-            let part = ctx.grad_output.clone().slice_axis_move(Axis(self.axis), Slice::from(start..start + len));
-            start += len;
-            needed.then_some(part)
-        }).collect())
+        Ok(ctx
+            .inputs
+            .iter()
+            .zip(ctx.needs_grad)
+            .map(|(input, &needed)| {
+                let len = input.shape()[self.axis];
+                let part = ctx.grad_output.clone().slice_axis_move(Axis(self.axis), Slice::from(start..start + len));
+                start += len;
+                needed.then_some(part)
+            })
+            .collect())
     }
 }
 
@@ -81,7 +94,12 @@ impl Tensor {
     pub fn stack(tensors: &[&Tensor], axis: isize) -> Result<Tensor> {
         let first = tensors.first().ok_or(Error::Empty { op: "stack", shape: vec![0] })?;
         if let Some(odd) = tensors.iter().find(|t| t.shape() != first.shape()) {
-            return Err(Error::ShapeMismatch { op: "stack", lhs: first.shape().to_vec(), rhs: odd.shape().to_vec(), reason: "stacked tensors must have one shape".into() });
+            return Err(Error::ShapeMismatch {
+                op: "stack",
+                lhs: first.shape().to_vec(),
+                rhs: odd.shape().to_vec(),
+                reason: "stacked tensors must have one shape".into(),
+            });
         }
         let axis = normalize_axis_for_rank("stack", axis, first.ndim() + 1, first.shape())? as isize;
         let expanded = tensors.iter().map(|t| t.unsqueeze(axis)).collect::<Result<Vec<_>>>()?;
@@ -97,7 +115,13 @@ impl Tensor {
         let a = normalize_axis("narrow", axis, self.shape())?;
         let size = self.shape()[a];
         if start.checked_add(len).is_none_or(|end| end > size) {
-            return Err(Error::IndexOutOfRange { op: "narrow", index: start.saturating_add(len) as i64, axis: a, size, shape: self.shape().to_vec() });
+            return Err(Error::IndexOutOfRange {
+                op: "narrow",
+                index: start.saturating_add(len) as i64,
+                axis: a,
+                size,
+                shape: self.shape().to_vec(),
+            });
         }
         Tensor::apply(Narrow { axis: a, start, len }, &[self])
     }

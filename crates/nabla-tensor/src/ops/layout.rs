@@ -87,11 +87,17 @@ impl Tensor {
     /// # Errors
     /// [`Error::InvalidArgument`] unless `axes` is a permutation of `0..ndim` (negative axes allowed).
     pub fn permute(&self, axes: &[isize]) -> Result<Tensor> {
-        let bad = || Error::invalid("permute", format!("axes {axes:?} are not a permutation of the axes of shape {:?}", self.shape()));
+        let bad = || {
+            Error::invalid(
+                "permute",
+                format!("axes {axes:?} are not a permutation of the axes of shape {:?}", self.shape()),
+            )
+        };
         if axes.len() != self.ndim() {
             return Err(bad());
         }
-        let permutation = axes.iter().map(|&a| normalize_axis("permute", a, self.shape())).collect::<Result<Vec<_>>>()?;
+        let permutation =
+            axes.iter().map(|&a| normalize_axis("permute", a, self.shape())).collect::<Result<Vec<_>>>()?;
         let mut seen = vec![false; permutation.len()];
         for &axis in &permutation {
             if std::mem::replace(&mut seen[axis], true) {
@@ -106,7 +112,8 @@ impl Tensor {
     /// # Errors
     /// [`Error::AxisOutOfRange`].
     pub fn transpose(&self, axis0: isize, axis1: isize) -> Result<Tensor> {
-        let (a, b) = (normalize_axis("transpose", axis0, self.shape())?, normalize_axis("transpose", axis1, self.shape())?);
+        let (a, b) =
+            (normalize_axis("transpose", axis0, self.shape())?, normalize_axis("transpose", axis1, self.shape())?);
         let mut permutation: Vec<usize> = (0..self.ndim()).collect();
         permutation.swap(a, b);
         Tensor::apply(Permute { permutation }, &[self])
@@ -123,7 +130,13 @@ impl Tensor {
     fn reshape_exact(&self, op: &'static str, shape: Vec<usize>) -> Result<Tensor> {
         let numel: usize = shape.iter().product();
         if numel != self.numel() {
-            return Err(Error::Reshape { op, from: self.shape().to_vec(), to: shape, from_numel: self.numel(), to_numel: numel });
+            return Err(Error::Reshape {
+                op,
+                from: self.shape().to_vec(),
+                to: shape,
+                from_numel: self.numel(),
+                to_numel: numel,
+            });
         }
         Tensor::apply(Reshape { op, shape }, &[self])
     }
@@ -135,14 +148,20 @@ impl Tensor {
     /// [`Error::Reshape`] when the element counts differ or the shape has more than one `-1`
     /// or another negative entry.
     pub fn reshape(&self, shape: &[isize]) -> Result<Tensor> {
-        let bad = || Error::Reshape { op: "reshape", from: self.shape().to_vec(), to: shape.iter().map(|&d| d.max(0) as usize).collect(), from_numel: self.numel(), to_numel: 0 };
+        let bad = || Error::Reshape {
+            op: "reshape",
+            from: self.shape().to_vec(),
+            to: shape.iter().map(|&d| d.max(0) as usize).collect(),
+            from_numel: self.numel(),
+            to_numel: 0,
+        };
         let inferred = shape.iter().filter(|&&d| d == -1).count();
         if inferred > 1 || shape.iter().any(|&d| d < -1) {
             return Err(bad());
         }
         let known: usize = shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
         let resolved: Vec<usize> = if inferred == 1 {
-            if known == 0 || self.numel() % known != 0 {
+            if known == 0 || !self.numel().is_multiple_of(known) {
                 return Err(bad());
             }
             shape.iter().map(|&d| if d == -1 { self.numel() / known } else { d as usize }).collect()
@@ -162,10 +181,18 @@ impl Tensor {
         }
         let (s, e) = (normalize_axis("flatten", start, self.shape())?, normalize_axis("flatten", end, self.shape())?);
         if s > e {
-            return Err(Error::invalid("flatten", format!("start axis {start} comes after end axis {end} (shape {:?})", self.shape())));
+            return Err(Error::invalid(
+                "flatten",
+                format!("start axis {start} comes after end axis {end} (shape {:?})", self.shape()),
+            ));
         }
         let dims = self.shape();
-        let shape = dims[..s].iter().copied().chain([dims[s..=e].iter().product()]).chain(dims[e + 1..].iter().copied()).collect();
+        let shape = dims[..s]
+            .iter()
+            .copied()
+            .chain([dims[s..=e].iter().product()])
+            .chain(dims[e + 1..].iter().copied())
+            .collect();
         self.reshape_exact("flatten", shape)
     }
 
@@ -176,7 +203,10 @@ impl Tensor {
     pub fn squeeze(&self, axis: isize) -> Result<Tensor> {
         let a = normalize_axis("squeeze", axis, self.shape())?;
         if self.shape()[a] != 1 {
-            return Err(Error::invalid("squeeze", format!("axis {axis} has size {}, not 1 (shape {:?})", self.shape()[a], self.shape())));
+            return Err(Error::invalid(
+                "squeeze",
+                format!("axis {axis} has size {}, not 1 (shape {:?})", self.shape()[a], self.shape()),
+            ));
         }
         let mut shape = self.shape().to_vec();
         shape.remove(a);

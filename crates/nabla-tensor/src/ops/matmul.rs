@@ -2,7 +2,7 @@
 //! `torch.matmul`.
 
 use crate::error::{Error, Result};
-use crate::kernels::gemm::{batched_matmul, Operand};
+use crate::kernels::gemm::{Operand, batched_matmul};
 use crate::op::{BackwardContext, Op};
 use crate::shape::{broadcast_shapes, sum_to_shape};
 use crate::tensor::{Data, Tensor};
@@ -19,8 +19,11 @@ fn batch_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     if k_lhs != k_rhs {
         return Err(Error::MatmulMismatch { op: "matmul", lhs: a.to_vec(), rhs: b.to_vec(), k_lhs, k_rhs });
     }
-    broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2])
-        .map_err(|_| Error::Broadcast { op: "matmul", lhs: a.to_vec(), rhs: b.to_vec() })
+    broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2]).map_err(|_| Error::Broadcast {
+        op: "matmul",
+        lhs: a.to_vec(),
+        rhs: b.to_vec(),
+    })
 }
 
 impl Op for Matmul {
@@ -39,7 +42,8 @@ impl Op for Matmul {
         let (a, b) = (ctx.inputs[0].as_standard_layout(), ctx.inputs[1].as_standard_layout());
         let g = ctx.grad_output.as_standard_layout();
         let batch = &g.shape()[..g.ndim() - 2];
-        let (av, bv, gv) = (a.as_slice().expect("standard"), b.as_slice().expect("standard"), g.as_slice().expect("standard"));
+        let (av, bv, gv) =
+            (a.as_slice().expect("standard"), b.as_slice().expect("standard"), g.as_slice().expect("standard"));
         // dA = G Bᵀ and dB = Aᵀ G per batch, then summed over the batch axes each side broadcast.
         let grad_a = ctx.needs_grad[0].then(|| {
             let full = batched_matmul(&operand(gv, g.shape(), false), &operand(bv, b.shape(), true), batch);
@@ -71,12 +75,17 @@ impl Tensor {
     /// the batch dimensions do not broadcast, [`Error::InvalidArgument`] for a 0-d operand.
     pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
         if self.ndim() == 0 || other.ndim() == 0 {
-            return Err(Error::invalid("matmul", format!("needs operands with at least one axis, got shapes {:?} and {:?}", self.shape(), other.shape())));
+            return Err(Error::invalid(
+                "matmul",
+                format!("needs operands with at least one axis, got shapes {:?} and {:?}", self.shape(), other.shape()),
+            ));
         }
         let lhs = if self.ndim() == 1 { self.unsqueeze(0)? } else { self.clone() };
         let rhs = if other.ndim() == 1 { other.unsqueeze(1)? } else { other.clone() };
         let product = Tensor::apply(Matmul, &[&lhs, &rhs]).map_err(|e| match e {
-            Error::MatmulMismatch { op, k_lhs, k_rhs, .. } => Error::MatmulMismatch { op, lhs: self.shape().to_vec(), rhs: other.shape().to_vec(), k_lhs, k_rhs },
+            Error::MatmulMismatch { op, k_lhs, k_rhs, .. } => {
+                Error::MatmulMismatch { op, lhs: self.shape().to_vec(), rhs: other.shape().to_vec(), k_lhs, k_rhs }
+            }
             other => other,
         })?;
         let product = if other.ndim() == 1 { product.squeeze(-1)? } else { product };

@@ -15,7 +15,9 @@ enum Kind {
     Max,
     Min,
     /// Variance with `correction` subtracted from the count (0 biased, 1 unbiased).
-    Var { correction: usize },
+    Var {
+        correction: usize,
+    },
 }
 
 struct Reduce {
@@ -38,16 +40,21 @@ impl Reduce {
     }
 
     fn output_shape(&self, input: &[usize]) -> Vec<usize> {
-        input.iter().enumerate().filter_map(|(axis, &size)| match self.axes.contains(&axis) {
-            true if self.keepdim => Some(1),
-            true => None,
-            false => Some(size),
-        }).collect()
+        input
+            .iter()
+            .enumerate()
+            .filter_map(|(axis, &size)| match self.axes.contains(&axis) {
+                true if self.keepdim => Some(1),
+                true => None,
+                false => Some(size),
+            })
+            .collect()
     }
 
     /// The output gradient shaped with the reduced axes kept as 1, ready to broadcast.
     fn expanded_grad(&self, g: &Data, input: &[usize]) -> Data {
-        let kept: Vec<usize> = input.iter().enumerate().map(|(a, &s)| if self.axes.contains(&a) { 1 } else { s }).collect();
+        let kept: Vec<usize> =
+            input.iter().enumerate().map(|(a, &s)| if self.axes.contains(&a) { 1 } else { s }).collect();
         g.clone().into_shape_with_order(IxDyn(&kept)).expect("same element count")
     }
 }
@@ -86,7 +93,14 @@ impl Op for Reduce {
                 rows.values.chunks(rows.inner).zip(&self.arg).map(|(r, &i)| r[i]).collect()
             }
             Kind::Var { correction } if rows.inner <= correction => {
-                return Err(Error::invalid("var", format!("needs more than {correction} element(s) per group, input shape {:?} reduced over axes {:?}", x.shape(), self.axes)));
+                return Err(Error::invalid(
+                    "var",
+                    format!(
+                        "needs more than {correction} element(s) per group, input shape {:?} reduced over axes {:?}",
+                        x.shape(),
+                        self.axes
+                    ),
+                ));
             }
             Kind::Var { correction } => rows.map(|r| {
                 let mean = r.iter().map(|&v| v as f64).sum::<f64>() / r.len() as f64;

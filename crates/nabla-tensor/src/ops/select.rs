@@ -28,7 +28,8 @@ impl Op for WhereCond {
         let zero = Data::from_elem(IxDyn(&[]), 0.0);
         let side = |index: usize, keep_when_set: bool| {
             ctx.needs_grad[index].then(|| {
-                let picked = map3(mask, g, &zero, g.shape(), move |m, g, _| if (m != 0.0) == keep_when_set { g } else { 0.0 });
+                let picked =
+                    map3(mask, g, &zero, g.shape(), move |m, g, _| if (m != 0.0) == keep_when_set { g } else { 0.0 });
                 sum_to_shape(picked, ctx.inputs[index].shape())
             })
         };
@@ -85,7 +86,14 @@ impl Tensor {
     /// [`Error::InvalidArgument`] unless there is one pair per axis.
     pub fn pad(&self, padding: &[(usize, usize)], value: f32) -> Result<Tensor> {
         if padding.len() != self.ndim() {
-            return Err(Error::invalid("pad", format!("needs one (before, after) pair per axis: {} pairs for shape {:?}", padding.len(), self.shape())));
+            return Err(Error::invalid(
+                "pad",
+                format!(
+                    "needs one (before, after) pair per axis: {} pairs for shape {:?}",
+                    padding.len(),
+                    self.shape()
+                ),
+            ));
         }
         Tensor::apply(Pad { padding: padding.to_vec(), value }, &[self])
     }

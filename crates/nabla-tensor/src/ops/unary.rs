@@ -54,12 +54,32 @@ impl Kind {
             Kind::Neg => -1.0,
             Kind::AddScalar(_) => 1.0,
             Kind::MulScalar(s) => s,
-            Kind::Powf(p) => if p == 0.0 { 0.0 } else { p * x.powf(p - 1.0) },
+            Kind::Powf(p) => {
+                if p == 0.0 {
+                    0.0
+                } else {
+                    p * x.powf(p - 1.0)
+                }
+            }
             Kind::Exp => y,
             Kind::Log => 1.0 / x,
             Kind::Sqrt => 0.5 / y,
-            Kind::Abs => if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 },
-            Kind::Clamp(lo, hi) => if x >= lo && x <= hi { 1.0 } else { 0.0 },
+            Kind::Abs => {
+                if x > 0.0 {
+                    1.0
+                } else if x < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            }
+            Kind::Clamp(lo, hi) => {
+                if x >= lo && x <= hi {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
         }
     }
 }
