@@ -1,11 +1,7 @@
-//! # nabla
-//!
-//! A deep-learning toolkit for Rust. This facade re-exports the member crates behind features,
-//! so one dependency gives the whole toolkit:
-//!
-//! - `tensor` (default): [`tensor`], the `Tensor` with reverse-mode autodiff
-//!   ([`nabla-tensor`](https://docs.rs/nabla-tensor)).
-//! - `blas`: matrix multiply through the system OpenBLAS.
+//! The `nabla` facade: re-exports the member crates behind features (`tensor`, on by default;
+//! `blas` for OpenBLAS matrix multiplies), so one dependency gives the whole toolkit. The
+//! README below is tested as part of these docs.
+#![doc = include_str!("../README.md")]
 
 #[cfg(feature = "tensor")]
 pub use nabla_tensor as tensor;

@@ -71,8 +71,8 @@ pub(crate) fn batched_matmul(a: &Operand<'_>, b: &Operand<'_>, batch_shape: &[us
     let (a_rs, a_cs) = a.strides();
     let (b_rs, b_cs) = b.strides();
     let one = |index: usize, c: &mut [f32], threads: usize| {
-        let a_mat = MatRef { values: &a.values[a_offsets[index]..], rs: a_rs, cs: a_cs };
-        let b_mat = MatRef { values: &b.values[b_offsets[index]..], rs: b_rs, cs: b_cs };
+        let a_mat = MatRef { values: &a.values[a_offsets[index]..], rs: a_rs, cs: a_cs, transposed: a.transpose };
+        let b_mat = MatRef { values: &b.values[b_offsets[index]..], rs: b_rs, cs: b_cs, transposed: b.transpose };
         sgemm(m, n, k, &a_mat, &b_mat, c, threads);
     };
     let batches = a_offsets.len();
@@ -85,11 +85,15 @@ pub(crate) fn batched_matmul(a: &Operand<'_>, b: &Operand<'_>, batch_shape: &[us
     out
 }
 
-/// A matrix inside a slice: element (i, j) is `values[i * rs + j * cs]`.
+/// A matrix inside a slice: element (i, j) is `values[i * rs + j * cs]`; `transposed` says
+/// whether it is the transpose of a row-major matrix (`rs == 1`) rather than one (`cs == 1`) —
+/// both strides are 1 for a single row or column, so the strides alone cannot tell.
 struct MatRef<'a> {
     values: &'a [f32],
     rs: usize,
     cs: usize,
+    #[cfg_attr(not(feature = "blas"), allow(dead_code))]
+    transposed: bool,
 }
 
 /// `c = a @ b` for one `m×k` by `k×n` product into the row-major `m×n` slice `c`.
@@ -168,7 +172,8 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
         a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs,
         "operand slice too short"
     );
-    let layout = |mat: &MatRef<'_>| if mat.cs == 1 { (NO_TRANS, mat.rs.max(1)) } else { (TRANS, mat.cs) };
+    // The leading dimension is the stored row length: `rs` of a matrix, `cs` of a transpose.
+    let layout = |mat: &MatRef<'_>| if mat.transposed { (TRANS, mat.cs.max(1)) } else { (NO_TRANS, mat.rs.max(1)) };
     let ((ta, lda), (tb, ldb)) = (layout(a), layout(b));
     // SAFETY: as for the gemm path: the asserts bound every access, `c` is exclusive, and one
     // of each operand's strides is 1 as CBLAS requires (the other is its leading dimension).
