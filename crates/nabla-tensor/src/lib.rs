@@ -40,7 +40,7 @@ mod kernels;
 mod op;
 mod ops;
 mod random;
-mod shape;
+pub mod shape;
 mod tensor;
 
 pub use autograd::{Gradients, NoGradGuard, is_grad_enabled, no_grad};
@@ -48,6 +48,11 @@ pub use denormal::set_flush_denormal;
 pub use error::{Error, Result, Shape};
 pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradcheck};
 pub use op::{BackwardContext, Op};
+/// Parallel element-wise maps for writing fused op kernels.
+pub mod elementwise {
+    pub use crate::kernels::elementwise::{PARALLEL_THRESHOLD, map1, map2, map3};
+}
+
 pub use tensor::{Data, Tensor, TensorId, live_tensor_count};
 
 /// ndarray, whose arrays hold a tensor's data.

@@ -3,36 +3,6 @@
 //! An op computes its output from its inputs' data in [`Op::forward`] and, in [`Op::backward`],
 //! the gradients of its inputs from the gradient of its output. [`Tensor::apply`] runs the
 //! forward pass and, when any input is tracked, records the op so `backward` can reach it.
-//!
-//! # Defining an op outside the core
-//!
-//! A fused `x ↦ x·sin(x)` with its own backward, gradient-checked:
-//!
-//! ```
-//! use nabla_tensor::{gradcheck, BackwardContext, Data, GradcheckOptions, Op, Result, Tensor};
-//!
-//! struct XSinX;
-//!
-//! impl Op for XSinX {
-//!     fn name(&self) -> &'static str {
-//!         "x_sin_x"
-//!     }
-//!     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
-//!         Ok(inputs[0].mapv(|x| x * x.sin()).into_shared())
-//!     }
-//!     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-//!         // d/dx (x sin x) = sin x + x cos x
-//!         let mut grad = ctx.grad_output.to_owned();
-//!         grad.zip_mut_with(&ctx.inputs[0], |g, &x| *g *= x.sin() + x * x.cos());
-//!         Ok(vec![Some(grad.into_shared())])
-//!     }
-//! }
-//!
-//! let x = Tensor::from_vec(vec![0.3, -1.2, 2.0], &[3])?.requires_grad(true);
-//! let report = gradcheck(|xs| Tensor::apply(XSinX, &[&xs[0]]), &[x], &GradcheckOptions::default())?;
-//! assert!(report.passed(), "{report}");
-//! # Ok::<(), nabla_tensor::Error>(())
-//! ```
 
 use crate::autograd::{Node, is_grad_enabled};
 use crate::error::{Error, Result};
@@ -53,7 +23,38 @@ pub struct BackwardContext<'a> {
 /// A differentiable operation on tensors.
 ///
 /// `forward` may take `&mut self` to save what `backward` needs (an arg-max, a mask); the op
-/// value is then kept in the graph until the output tensor is dropped.
+/// value is then kept in the graph until the output tensor is dropped. `backward` runs with
+/// recording off, so it may also be written with tensor ops on `Tensor::from_data(...)`.
+///
+/// # Defining an op outside the core
+///
+/// A fused `x ↦ x·sin(x)` with its own backward, gradient-checked:
+///
+/// ```
+/// use nabla_tensor::{gradcheck, BackwardContext, Data, GradcheckOptions, Op, Result, Tensor};
+///
+/// struct XSinX;
+///
+/// impl Op for XSinX {
+///     fn name(&self) -> &'static str {
+///         "x_sin_x"
+///     }
+///     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
+///         Ok(inputs[0].mapv(|x| x * x.sin()).into_shared())
+///     }
+///     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
+///         // d/dx (x sin x) = sin x + x cos x
+///         let mut grad = ctx.grad_output.to_owned();
+///         grad.zip_mut_with(&ctx.inputs[0], |g, &x| *g *= x.sin() + x * x.cos());
+///         Ok(vec![Some(grad.into_shared())])
+///     }
+/// }
+///
+/// let x = Tensor::from_vec(vec![0.3, -1.2, 2.0], &[3])?.requires_grad(true);
+/// let report = gradcheck(|xs| Tensor::apply(XSinX, &[&xs[0]]), &[x], &GradcheckOptions::default())?;
+/// assert!(report.passed(), "{report}");
+/// # Ok::<(), nabla_tensor::Error>(())
+/// ```
 pub trait Op: Send + Sync + 'static {
     /// The name errors and debugging use.
     fn name(&self) -> &'static str;

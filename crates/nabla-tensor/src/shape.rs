@@ -1,5 +1,5 @@
-//! Shape arithmetic shared by the ops: axis normalisation, NumPy broadcasting, and reducing a
-//! broadcast gradient back to an input's shape.
+//! Shape arithmetic for ops (the core's and those of crates above it): axis normalisation,
+//! NumPy broadcasting, and reducing a broadcast gradient back to an input's shape.
 
 use ndarray::{Axis, IxDyn};
 
@@ -7,7 +7,10 @@ use crate::error::{Error, Result};
 use crate::tensor::Data;
 
 /// Maps a possibly negative axis (`-1` is the last) into `0..shape.len()`.
-pub(crate) fn normalize_axis(op: &'static str, axis: isize, shape: &[usize]) -> Result<usize> {
+///
+/// # Errors
+/// [`Error::AxisOutOfRange`] naming `op`.
+pub fn normalize_axis(op: &'static str, axis: isize, shape: &[usize]) -> Result<usize> {
     normalize_axis_for_rank(op, axis, shape.len(), shape)
 }
 
@@ -22,7 +25,10 @@ pub(crate) fn normalize_axis_for_rank(op: &'static str, axis: isize, rank: usize
 
 /// Normalises a list of axes, sorted ascending; an empty list means every axis. Repeated axes
 /// are an error, as in PyTorch.
-pub(crate) fn normalize_axes(op: &'static str, axes: &[isize], shape: &[usize]) -> Result<Vec<usize>> {
+///
+/// # Errors
+/// [`Error::AxisOutOfRange`] or [`Error::InvalidArgument`] naming `op`.
+pub fn normalize_axes(op: &'static str, axes: &[isize], shape: &[usize]) -> Result<Vec<usize>> {
     if axes.is_empty() {
         return Ok((0..shape.len()).collect());
     }
@@ -35,7 +41,10 @@ pub(crate) fn normalize_axes(op: &'static str, axes: &[isize], shape: &[usize]) 
 }
 
 /// The shape two shapes broadcast to under NumPy's rules.
-pub(crate) fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Vec<usize>> {
+///
+/// # Errors
+/// [`Error::Broadcast`] naming `op` and both shapes.
+pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Vec<usize>> {
     let rank = lhs.len().max(rhs.len());
     let dim = |s: &[usize], i: usize| if i < rank - s.len() { 1 } else { s[i - (rank - s.len())] };
     (0..rank)
@@ -48,7 +57,10 @@ pub(crate) fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -
 }
 
 /// Sums a gradient of a broadcast shape back down to `shape` (the reverse of broadcasting).
-pub(crate) fn sum_to_shape(grad: Data, shape: &[usize]) -> Data {
+///
+/// # Panics
+/// When `shape` does not broadcast to the gradient's shape (a bug in the calling op).
+pub fn sum_to_shape(grad: Data, shape: &[usize]) -> Data {
     if grad.shape() == shape {
         return grad;
     }

@@ -5,46 +5,10 @@
 use std::collections::HashMap;
 
 use nabla_tensor::{Result, Tensor};
+use nabla_testkit::TIGHT;
 
-fn load(case: &str) -> HashMap<String, Tensor> {
-    let path = format!("{}/tests/golden/{case}.safetensors", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let file = safetensors::SafeTensors::deserialize(&bytes).expect("valid safetensors");
-    file.tensors()
-        .into_iter()
-        .map(|(name, view)| {
-            assert_eq!(view.dtype(), safetensors::Dtype::F32, "{case}/{name}");
-            let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-            (name, Tensor::from_vec(values, view.shape()).expect("consistent shape"))
-        })
-        .collect()
-}
-
-fn assert_close(case: &str, what: &str, got: &Tensor, want: &Tensor) {
-    assert_eq!(got.shape(), want.shape(), "{case}: {what} shape");
-    let scale = want.to_vec().iter().fold(1.0f32, |m, v| m.max(v.abs()));
-    for (i, (g, w)) in got.to_vec().iter().zip(want.to_vec()).enumerate() {
-        let allowed = 1e-5 * w.abs() + 1e-6 * scale;
-        assert!((g - w).abs() <= allowed, "{case}: {what}[{i}] = {g}, PyTorch {w} (allowed {allowed:e})");
-    }
-}
-
-/// Runs `f` on the case's inputs (named in `inputs`, in order), checks the output and the
-/// gradient of every named input.
 fn check(case: &str, inputs: &[&str], f: impl Fn(&[Tensor], &HashMap<String, Tensor>) -> Result<Tensor>) {
-    let file = load(case);
-    let tracked: Vec<Tensor> = inputs.iter().map(|name| file[*name].clone().requires_grad(true)).collect();
-    let output = f(&tracked, &file).expect("forward");
-    assert_close(case, "output", &output, &file["output"]);
-    let grads = output.backward_with(&file["grad_output"]).expect("backward");
-    for (name, tensor) in inputs.iter().zip(&tracked) {
-        assert_close(
-            case,
-            &format!("grad_{name}"),
-            grads.get(tensor).expect("gradient"),
-            &file[&format!("grad_{name}")],
-        );
-    }
+    nabla_testkit::check_case(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden"), case, inputs, TIGHT, f);
 }
 
 #[test]

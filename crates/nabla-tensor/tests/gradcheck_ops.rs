@@ -2,21 +2,15 @@
 //! included. Inputs avoid the kinks (|x| at 0, ties of max, clamp bounds) where a derivative
 //! does not exist.
 
-use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla_tensor::{GradcheckOptions, Result, Tensor, gradcheck};
+use nabla_tensor::Tensor;
+use nabla_testkit::{assert_gradients, uniform};
 
 fn random(shape: &[usize], seed: u64) -> Tensor {
-    Tensor::uniform(shape, -1.0, 1.0, &mut StdRng::seed_from_u64(seed)).unwrap()
+    uniform(shape, -1.0, 1.0, seed)
 }
 
 fn positive(shape: &[usize], seed: u64) -> Tensor {
-    Tensor::uniform(shape, 0.5, 2.0, &mut StdRng::seed_from_u64(seed)).unwrap()
-}
-
-fn assert_gradients(name: &str, f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: Vec<Tensor>) {
-    let report = gradcheck(f, &inputs, &GradcheckOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert!(report.passed(), "{name}: {report}");
-    assert!(report.checked > 0, "{name}: nothing checked");
+    uniform(shape, 0.5, 2.0, seed)
 }
 
 #[test]

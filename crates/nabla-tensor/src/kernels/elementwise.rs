@@ -1,15 +1,16 @@
 //! Element-wise maps over one, two or three arrays (broadcast to a common shape), run in
-//! parallel with rayon above a size threshold below which the serial loop is faster.
+//! parallel with rayon above a size threshold below which the serial loop is faster. Public as
+//! `nabla_tensor::elementwise` for the fused kernels of crates above the core.
 
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use crate::tensor::Data;
 
 /// Element count from which element-wise work is split across rayon's threads.
-pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 15;
+pub const PARALLEL_THRESHOLD: usize = 1 << 15;
 
 /// `f(x)` for each element.
-pub(crate) fn map1(x: &Data, f: impl Fn(f32) -> f32 + Sync + Send) -> Data {
+pub fn map1(x: &Data, f: impl Fn(f32) -> f32 + Sync + Send) -> Data {
     if let Some(slice) = x.as_slice() {
         let values = map_slice(slice, &f);
         return ArrayD::from_shape_vec(IxDyn(x.shape()), values).expect("same element count").into_shared();
@@ -28,8 +29,12 @@ fn map_slice(slice: &[f32], f: &(impl Fn(f32) -> f32 + Sync)) -> Vec<f32> {
     }
 }
 
-/// `f(a, b)` over `shape`, to which both inputs broadcast (the caller has checked they do).
-pub(crate) fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> f32 + Sync + Send) -> Data {
+/// `f(a, b)` over `shape`, to which both inputs broadcast.
+///
+/// # Panics
+/// When an input does not broadcast to `shape` (check with
+/// [`broadcast_shapes`](crate::shape::broadcast_shapes) first).
+pub fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> f32 + Sync + Send) -> Data {
     let (a, b) = (a.broadcast(shape).expect("checked broadcast"), b.broadcast(shape).expect("checked broadcast"));
     let zip = Zip::from(&a).and(&b);
     if a.len() >= PARALLEL_THRESHOLD {
@@ -41,13 +46,10 @@ pub(crate) fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> 
 }
 
 /// `f(a, b, c)` over `shape`, to which all three inputs broadcast.
-pub(crate) fn map3(
-    a: &Data,
-    b: &Data,
-    c: &Data,
-    shape: &[usize],
-    f: impl Fn(f32, f32, f32) -> f32 + Sync + Send,
-) -> Data {
+///
+/// # Panics
+/// As [`map2`].
+pub fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, f32) -> f32 + Sync + Send) -> Data {
     let a = a.broadcast(shape).expect("checked broadcast");
     let b = b.broadcast(shape).expect("checked broadcast");
     let c = c.broadcast(shape).expect("checked broadcast");

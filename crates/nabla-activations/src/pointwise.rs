@@ -1,0 +1,248 @@
+//! Element-wise activations: each a row of one table giving the value and the derivative (from
+//! the input `x` and the output `y`), run as one fused op.
+
+use nabla_tensor::elementwise::{map1, map3};
+use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor};
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Sigmoid,
+    Tanh,
+    Relu,
+    LeakyRelu(f32),
+    Elu(f32),
+    Gelu,
+    GeluTanh,
+    Softplus { beta: f32, threshold: f32 },
+    Silu,
+}
+
+/// `1 / (1 + e^-x)` without overflowing `exp` for large |x|.
+fn logistic(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_TANH_CUBIC: f32 = 0.044_715;
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Sigmoid => "sigmoid",
+            Kind::Tanh => "tanh",
+            Kind::Relu => "relu",
+            Kind::LeakyRelu(_) => "leaky_relu",
+            Kind::Elu(_) => "elu",
+            Kind::Gelu => "gelu",
+            Kind::GeluTanh => "gelu_tanh",
+            Kind::Softplus { .. } => "softplus",
+            Kind::Silu => "silu",
+        }
+    }
+
+    fn value(self, x: f32) -> f32 {
+        match self {
+            Kind::Sigmoid => logistic(x),
+            Kind::Tanh => x.tanh(),
+            // `x <= 0` is false for NaN, so NaN passes through as in PyTorch.
+            Kind::Relu => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    x
+                }
+            }
+            Kind::LeakyRelu(slope) => {
+                if x > 0.0 {
+                    x
+                } else {
+                    slope * x
+                }
+            }
+            Kind::Elu(alpha) => {
+                if x > 0.0 {
+                    x
+                } else {
+                    alpha * x.exp_m1()
+                }
+            }
+            Kind::Gelu => 0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2)),
+            Kind::GeluTanh => 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x)).tanh()),
+            Kind::Softplus { beta, threshold } => {
+                if beta * x > threshold {
+                    x
+                } else {
+                    (beta * x).exp().ln_1p() / beta
+                }
+            }
+            Kind::Silu => x * logistic(x),
+        }
+    }
+
+    /// d value / dx at input `x` with output `y`. Sigmoid and tanh use the output, as PyTorch
+    /// does, so the gradient is exactly 0 where the output has rounded to ±1.
+    fn derivative(self, x: f32, y: f32) -> f32 {
+        match self {
+            Kind::Sigmoid => y * (1.0 - y),
+            Kind::Tanh => 1.0 - y * y,
+            Kind::Relu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Kind::LeakyRelu(slope) => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    slope
+                }
+            }
+            Kind::Elu(alpha) => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    alpha * x.exp()
+                }
+            }
+            Kind::Gelu => {
+                let cdf = 0.5 * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2));
+                let pdf = (-0.5 * x * x).exp() * 0.398_942_3;
+                cdf + x * pdf
+            }
+            Kind::GeluTanh => {
+                let inner = SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x);
+                let t = inner.tanh();
+                let d_inner = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_CUBIC * x * x);
+                0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
+            }
+            Kind::Softplus { beta, threshold } => {
+                if beta * x > threshold {
+                    1.0
+                } else {
+                    logistic(beta * x)
+                }
+            }
+            Kind::Silu => {
+                let s = logistic(x);
+                s * (1.0 + x * (1.0 - s))
+            }
+        }
+    }
+}
+
+struct Pointwise(Kind);
+
+impl Op for Pointwise {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
+        let kind = self.0;
+        Ok(map1(inputs[0], move |x| kind.value(x)))
+    }
+
+    fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
+        let kind = self.0;
+        let g = ctx.grad_output;
+        Ok(vec![Some(map3(g, &ctx.inputs[0], ctx.output, g.shape(), move |g, x, y| g * kind.derivative(x, y)))])
+    }
+}
+
+fn apply(x: &Tensor, kind: Kind) -> Result<Tensor> {
+    Tensor::apply(Pointwise(kind), &[x])
+}
+
+/// The logistic sigmoid `1 / (1 + e^-x)` (`torch.sigmoid`).
+///
+/// # Errors
+/// None in practice; the `Result` is the op convention.
+pub fn sigmoid(x: &Tensor) -> Result<Tensor> {
+    apply(x, Kind::Sigmoid)
+}
+
+/// The hyperbolic tangent (`torch.tanh`).
+///
+/// # Errors
+/// None in practice.
+pub fn tanh(x: &Tensor) -> Result<Tensor> {
+    apply(x, Kind::Tanh)
+}
+
+/// `max(x, 0)` (`F.relu`); the gradient at 0 is 0.
+///
+/// # Errors
+/// None in practice.
+pub fn relu(x: &Tensor) -> Result<Tensor> {
+    apply(x, Kind::Relu)
+}
+
+/// `x` for `x > 0`, `slope · x` otherwise (`F.leaky_relu(x, negative_slope=slope)`; PyTorch's
+/// default slope is 0.01). The gradient at 0 is `slope`.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for a non-finite slope.
+pub fn leaky_relu(x: &Tensor, slope: f32) -> Result<Tensor> {
+    if !slope.is_finite() {
+        return Err(Error::InvalidArgument { op: "leaky_relu", reason: format!("slope {slope} must be finite") });
+    }
+    apply(x, Kind::LeakyRelu(slope))
+}
+
+/// `x` for `x > 0`, `alpha · (e^x - 1)` otherwise (`F.elu(x, alpha)`; PyTorch's default alpha is 1).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for a non-finite alpha.
+pub fn elu(x: &Tensor, alpha: f32) -> Result<Tensor> {
+    if !alpha.is_finite() {
+        return Err(Error::InvalidArgument { op: "elu", reason: format!("alpha {alpha} must be finite") });
+    }
+    apply(x, Kind::Elu(alpha))
+}
+
+/// The Gaussian error linear unit, exact form `x · Φ(x)` with `Φ` from erf (`F.gelu(x)`).
+///
+/// # Errors
+/// None in practice.
+pub fn gelu(x: &Tensor) -> Result<Tensor> {
+    apply(x, Kind::Gelu)
+}
+
+/// GELU's tanh approximation `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`
+/// (`F.gelu(x, approximate="tanh")`).
+///
+/// # Errors
+/// None in practice.
+pub fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
+    apply(x, Kind::GeluTanh)
+}
+
+/// `log(1 + e^(βx)) / β`, and `x` itself where `βx > threshold` (`F.softplus(x, beta,
+/// threshold)`; PyTorch's defaults are β = 1, threshold = 20).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] unless β > 0 and both are finite.
+pub fn softplus(x: &Tensor, beta: f32, threshold: f32) -> Result<Tensor> {
+    if !(beta > 0.0 && beta.is_finite() && threshold.is_finite()) {
+        return Err(Error::InvalidArgument {
+            op: "softplus",
+            reason: format!("needs beta > 0 and finite values, got beta {beta}, threshold {threshold}"),
+        });
+    }
+    apply(x, Kind::Softplus { beta, threshold })
+}
+
+/// The sigmoid-weighted linear unit `x · σ(x)` (`F.silu`, also called swish).
+///
+/// # Errors
+/// None in practice.
+pub fn silu(x: &Tensor) -> Result<Tensor> {
+    apply(x, Kind::Silu)
+}
