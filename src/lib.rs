@@ -1,6 +1,6 @@
-//! The `nabla` facade: re-exports the member crates behind features (`tensor`, on by default;
-//! `blas` for OpenBLAS matrix multiplies), so one dependency gives the whole toolkit. The
-//! README below is tested as part of these docs.
+//! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
+//! `losses`, on by default; `blas` for OpenBLAS matrix multiplies), so one dependency gives the
+//! whole toolkit. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
 
 #[cfg(feature = "tensor")]
@@ -8,3 +8,9 @@ pub use nabla_tensor as tensor;
 
 #[cfg(feature = "tensor")]
 pub use nabla_tensor::{Error, GradcheckOptions, Gradients, Result, Tensor, gradcheck, no_grad};
+
+#[cfg(feature = "activations")]
+pub use nabla_activations as activations;
+
+#[cfg(feature = "losses")]
+pub use nabla_losses as losses;
