@@ -1,6 +1,6 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
-//! `losses`, on by default; `blas` for OpenBLAS matrix multiplies), so one dependency gives the
-//! whole toolkit. The README below is tested as part of these docs.
+//! `losses`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
+//! dependency gives the whole toolkit. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
 
 #[cfg(feature = "tensor")]
@@ -14,3 +14,9 @@ pub use nabla_activations as activations;
 
 #[cfg(feature = "losses")]
 pub use nabla_losses as losses;
+
+#[cfg(feature = "data")]
+pub use nabla_data as data;
+
+#[cfg(feature = "plot")]
+pub use nabla_plot as plot;

@@ -1,0 +1,21 @@
+//! The data crate's error: files that cannot be read or do not hold what they claim.
+
+/// What went wrong loading data, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+
+    /// The file's contents are not what its format requires.
+    #[error("{path}: {reason}")]
+    Format { path: String, reason: String },
+
+    /// Building a tensor from the data failed.
+    #[error(transparent)]
+    Tensor(#[from] nabla_tensor::Error),
+}
+
+/// The data crate's `Result`.
+pub type Result<T> = std::result::Result<T, DataError>;
