@@ -1,5 +1,5 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
-//! `losses`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
+//! `losses`, `optim`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
 //! dependency gives the whole toolkit. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
 
@@ -20,3 +20,6 @@ pub use nabla_data as data;
 
 #[cfg(feature = "plot")]
 pub use nabla_plot as plot;
+
+#[cfg(feature = "optim")]
+pub use nabla_optim as optim;

@@ -84,6 +84,23 @@ impl Gradients {
         self.map.get(&tensor.id())
     }
 
+    /// Sets (or replaces) the gradient of `tensor`, as gradient clipping does.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the gradient's shape is not the tensor's.
+    pub fn insert(&mut self, tensor: &Tensor, grad: Tensor) -> Result<()> {
+        if grad.shape() != tensor.shape() {
+            return Err(Error::ShapeMismatch {
+                op: "Gradients::insert",
+                lhs: tensor.shape().to_vec(),
+                rhs: grad.shape().to_vec(),
+                reason: "a gradient has its tensor's shape".into(),
+            });
+        }
+        self.map.insert(tensor.id(), grad);
+        Ok(())
+    }
+
     /// Takes the gradient of `tensor` out of the store.
     pub fn remove(&mut self, tensor: &Tensor) -> Option<Tensor> {
         self.map.remove(&tensor.id())

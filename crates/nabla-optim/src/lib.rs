@@ -1,0 +1,25 @@
+//! # nabla-optim
+//!
+//! Optimizers for nabla with PyTorch's update rules and defaults — they reproduce
+//! `torch.optim`'s parameter sequences to 1e-6:
+//!
+//! | rule | PyTorch | defaults |
+//! |---|---|---|
+//! | [`Rule::Sgd`] | `torch.optim.SGD` | lr 1e-3, momentum 0, dampening 0, weight decay 0, no Nesterov |
+//! | [`Rule::Adam`] | `torch.optim.Adam` | lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0, AMSGrad off |
+//! | [`Rule::AdamW`] | `torch.optim.AdamW` | as Adam, weight decay 0.01 (decoupled) |
+//! | [`Rule::RmsProp`] | `torch.optim.RMSprop` | lr 1e-2, alpha 0.99, eps 1e-8, momentum 0, not centred |
+//!
+//! plus parameter groups with their own learning rates, saving and restoring optimizer state,
+//! [`clip_grad_norm`] / [`clip_grad_value`], and learning-rate schedules ([`LrSchedule`],
+//! [`Scheduler`]).
+
+mod clip;
+mod optimizer;
+mod rules;
+mod schedule;
+
+pub use clip::{clip_grad_norm, clip_grad_value};
+pub use optimizer::{Optimizer, ParamGroup};
+pub use rules::{AdamConfig, RmsPropConfig, Rule, SgdConfig};
+pub use schedule::{LrSchedule, Scheduler};

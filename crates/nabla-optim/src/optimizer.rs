@@ -1,0 +1,272 @@
+//! `Optimizer`: parameter groups, per-parameter state, the step, and saving/restoring state.
+
+use nabla_tensor::{Error, Gradients, Result, Tensor};
+
+use crate::rules::{AdamConfig, RmsPropConfig, Rule, SgdConfig};
+
+/// Parameters that share a learning rate.
+#[derive(Debug, Clone)]
+pub struct ParamGroup {
+    pub params: Vec<Tensor>,
+    /// This group's learning rate; the rule's when `None`.
+    pub lr: Option<f64>,
+}
+
+/// One parameter's optimizer state: its step count and the rule's buffers.
+#[derive(Debug, Clone, Default)]
+struct ParamState {
+    step: u64,
+    slots: Vec<Vec<f32>>,
+}
+
+/// Updates parameters from their gradients by one [`Rule`], as `torch.optim` does.
+///
+/// ```
+/// use nabla_optim::{AdamConfig, Optimizer};
+/// use nabla_tensor::Tensor;
+/// let w = Tensor::from_vec(vec![1.0, -1.0], &[2])?.requires_grad(true);
+/// let mut adam = Optimizer::adam(vec![w.clone()], AdamConfig { lr: 0.1, ..Default::default() })?;
+/// for _ in 0..100 {
+///     let loss = w.powf(2.0)?.sum_all()?; // minimum at 0
+///     adam.step(&loss.backward()?)?;
+/// }
+/// assert!(w.to_vec().iter().all(|v| v.abs() < 0.05));
+/// # Ok::<(), nabla_tensor::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Optimizer {
+    rule: Rule,
+    groups: Vec<ParamGroup>,
+    /// Per group, per parameter.
+    state: Vec<Vec<ParamState>>,
+}
+
+impl Optimizer {
+    /// An optimizer over parameter groups, each with its own learning rate.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a bad hyperparameter (a negative learning rate, betas
+    /// outside [0, 1), Nesterov without momentum) or a parameter that is not a tracked leaf.
+    pub fn with_groups(groups: Vec<ParamGroup>, rule: Rule) -> Result<Self> {
+        let op = rule.name();
+        if let Some(reason) = rule.invalid() {
+            return Err(Error::InvalidArgument { op, reason });
+        }
+        for (g, group) in groups.iter().enumerate() {
+            if let Some(lr) = group.lr.filter(|lr| !(*lr >= 0.0 && lr.is_finite())) {
+                return Err(Error::InvalidArgument {
+                    op,
+                    reason: format!("group {g}: lr must be finite and >= 0, got {lr}"),
+                });
+            }
+            if let Some(p) = group.params.iter().position(|p| !p.is_leaf() || !p.is_tracked()) {
+                return Err(Error::InvalidArgument {
+                    op,
+                    reason: format!(
+                        "group {g}, parameter {p}: parameters must be tracked leaf tensors (use requires_grad(true))"
+                    ),
+                });
+            }
+        }
+        let state = groups.iter().map(|g| vec![ParamState::default(); g.params.len()]).collect();
+        Ok(Optimizer { rule, groups, state })
+    }
+
+    /// An optimizer over one group of parameters.
+    ///
+    /// # Errors
+    /// As [`Optimizer::with_groups`].
+    pub fn new(params: Vec<Tensor>, rule: Rule) -> Result<Self> {
+        Optimizer::with_groups(vec![ParamGroup { params, lr: None }], rule)
+    }
+
+    /// SGD (`torch.optim.SGD`).
+    ///
+    /// # Errors
+    /// As [`Optimizer::with_groups`].
+    pub fn sgd(params: Vec<Tensor>, config: SgdConfig) -> Result<Self> {
+        Optimizer::new(params, Rule::Sgd(config))
+    }
+
+    /// Adam (`torch.optim.Adam`).
+    ///
+    /// # Errors
+    /// As [`Optimizer::with_groups`].
+    pub fn adam(params: Vec<Tensor>, config: AdamConfig) -> Result<Self> {
+        Optimizer::new(params, Rule::Adam(config))
+    }
+
+    /// AdamW (`torch.optim.AdamW`); start from [`AdamConfig::adamw`] for its defaults.
+    ///
+    /// # Errors
+    /// As [`Optimizer::with_groups`].
+    pub fn adamw(params: Vec<Tensor>, config: AdamConfig) -> Result<Self> {
+        Optimizer::new(params, Rule::AdamW(config))
+    }
+
+    /// RMSprop (`torch.optim.RMSprop`).
+    ///
+    /// # Errors
+    /// As [`Optimizer::with_groups`].
+    pub fn rmsprop(params: Vec<Tensor>, config: RmsPropConfig) -> Result<Self> {
+        Optimizer::new(params, Rule::RmsProp(config))
+    }
+
+    /// The rule this optimizer applies.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
+
+    /// The learning rate of each group.
+    pub fn learning_rates(&self) -> Vec<f64> {
+        self.groups.iter().map(|g| g.lr.unwrap_or(self.rule.lr())).collect()
+    }
+
+    /// Sets the learning rate of group `group`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a group that does not exist or a negative rate.
+    pub fn set_learning_rate(&mut self, group: usize, lr: f64) -> Result<()> {
+        let op = self.rule.name();
+        let count = self.groups.len();
+        let target = self
+            .groups
+            .get_mut(group)
+            .ok_or_else(|| Error::InvalidArgument { op, reason: format!("no group {group} (of {count})") })?;
+        if !(lr >= 0.0 && lr.is_finite()) {
+            return Err(Error::InvalidArgument { op, reason: format!("lr must be finite and >= 0, got {lr}") });
+        }
+        target.lr = Some(lr);
+        Ok(())
+    }
+
+    /// Every parameter, group by group.
+    pub fn params(&self) -> impl Iterator<Item = &Tensor> {
+        self.groups.iter().flat_map(|g| &g.params)
+    }
+
+    /// Updates every parameter that has a gradient in `grads` (others are skipped, as PyTorch
+    /// skips parameters whose `.grad` is `None`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when a gradient holds a NaN or infinity (the parameters are
+    /// then left unchanged).
+    pub fn step(&mut self, grads: &Gradients) -> Result<()> {
+        let op = self.rule.name();
+        if let Some(bad) =
+            self.params().filter_map(|p| grads.get(p)).find(|g| g.to_vec().iter().any(|v| !v.is_finite()))
+        {
+            return Err(Error::InvalidArgument {
+                op,
+                reason: format!("a gradient of shape {:?} holds NaN or infinity", bad.shape()),
+            });
+        }
+        let slots = self.rule.slots();
+        for (group, states) in self.groups.iter().zip(&mut self.state) {
+            let lr = group.lr.unwrap_or(self.rule.lr());
+            for (param, state) in group.params.iter().zip(states.iter_mut()) {
+                let Some(grad) = grads.get(param) else { continue };
+                let grad = grad.data();
+                let grad = grad.as_standard_layout();
+                let grad = grad.as_slice().expect("standard layout");
+                if state.slots.len() != slots.len() {
+                    state.slots = vec![vec![0.0; param.numel()]; slots.len()];
+                }
+                state.step += 1;
+                let rule = &self.rule;
+                param.update_data(|mut values| match values.as_slice_mut() {
+                    Some(values) => rule.update(lr, values, grad, &mut state.slots, state.step),
+                    None => {
+                        let mut contiguous: Vec<f32> = values.iter().copied().collect();
+                        rule.update(lr, &mut contiguous, grad, &mut state.slots, state.step);
+                        values.iter_mut().zip(contiguous).for_each(|(v, c)| *v = c);
+                    }
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The optimizer's state as named tensors (for resuming training): per parameter `i`
+    /// (counted across groups, as PyTorch), `state.{i}.step` and `state.{i}.{buffer}` with
+    /// PyTorch's buffer names; per group `g`, `param_groups.{g}.lr`.
+    pub fn state_dict(&self) -> Vec<(String, Tensor)> {
+        let mut entries = Vec::new();
+        let params = self.groups.iter().flat_map(|g| &g.params);
+        for (i, (param, state)) in params.zip(self.state.iter().flatten()).enumerate() {
+            if state.step == 0 {
+                continue;
+            }
+            entries.push((format!("state.{i}.step"), Tensor::scalar(state.step as f32)));
+            for (name, values) in self.rule.slots().iter().zip(&state.slots) {
+                let tensor =
+                    Tensor::from_vec(values.clone(), param.shape()).expect("a buffer has its parameter's shape");
+                entries.push((format!("state.{i}.{name}"), tensor));
+            }
+        }
+        for (g, lr) in self.learning_rates().into_iter().enumerate() {
+            entries.push((format!("param_groups.{g}.lr"), Tensor::scalar(lr as f32)));
+        }
+        entries
+    }
+
+    /// Restores state saved by [`Optimizer::state_dict`] into an optimizer built over the same
+    /// parameters with the same rule. Nothing changes unless every entry fits.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an unknown, missing or malformed entry, naming it.
+    pub fn load_state_dict(&mut self, entries: &[(String, Tensor)]) -> Result<()> {
+        let op = self.rule.name();
+        let bad = |reason: String| Error::InvalidArgument { op, reason };
+        let shapes: Vec<Vec<usize>> = self.params().map(|p| p.shape().to_vec()).collect();
+        let mut state: Vec<ParamState> = vec![ParamState::default(); shapes.len()];
+        let mut lrs = self.learning_rates();
+        let slots = self.rule.slots();
+        for (key, tensor) in entries {
+            let parts: Vec<&str> = key.split('.').collect();
+            match parts.as_slice() {
+                ["param_groups", g, "lr"] => {
+                    let g: usize = g.parse().map_err(|_| bad(format!("{key}: bad group index")))?;
+                    *lrs.get_mut(g).ok_or_else(|| bad(format!("{key}: no group {g}")))? = tensor.item()? as f64;
+                }
+                ["state", i, field] => {
+                    let i: usize = i.parse().map_err(|_| bad(format!("{key}: bad parameter index")))?;
+                    let shape = shapes
+                        .get(i)
+                        .ok_or_else(|| bad(format!("{key}: there are only {} parameters", shapes.len())))?;
+                    let entry = &mut state[i];
+                    if *field == "step" {
+                        entry.step = tensor.item()? as u64;
+                    } else {
+                        let slot = slots
+                            .iter()
+                            .position(|s| s == field)
+                            .ok_or_else(|| bad(format!("{key}: {op} keeps no buffer named {field}")))?;
+                        if tensor.shape() != shape.as_slice() {
+                            return Err(bad(format!(
+                                "{key}: shape {:?}, but the parameter is {shape:?}",
+                                tensor.shape()
+                            )));
+                        }
+                        entry.slots.resize(slots.len(), Vec::new());
+                        entry.slots[slot] = tensor.to_vec();
+                    }
+                }
+                _ => return Err(bad(format!("unexpected entry {key}"))),
+            }
+        }
+        if let Some(i) =
+            state.iter().position(|s| s.step > 0 && (s.slots.len() != slots.len() || s.slots.iter().any(Vec::is_empty)))
+        {
+            return Err(bad(format!("state.{i}: missing buffers (expected {slots:?})")));
+        }
+        let mut flat = state.into_iter();
+        for (group, states) in self.groups.iter().zip(&mut self.state) {
+            *states = flat.by_ref().take(group.params.len()).collect();
+        }
+        for (g, lr) in lrs.into_iter().enumerate() {
+            self.set_learning_rate(g, lr)?;
+        }
+        Ok(())
+    }
+}

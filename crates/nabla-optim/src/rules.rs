@@ -1,0 +1,234 @@
+//! The update rules, written as PyTorch's single-tensor (`foreach=False`) implementations
+//! write them: hyperparameters are f64 (Python floats), derived scalars are computed in f64 and
+//! rounded to f32 where PyTorch applies them to a float32 tensor, and the element-wise work is
+//! f32, operation for operation — so the parameter sequence matches PyTorch's to a few units in
+//! the last place.
+
+/// Stochastic gradient descent (`torch.optim.SGD`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SgdConfig {
+    pub lr: f64,
+    /// 0 (PyTorch's default) for plain SGD.
+    pub momentum: f64,
+    /// Damps the gradient's share of the momentum buffer; 0 by default.
+    pub dampening: f64,
+    /// L2 penalty added to the gradient; 0 by default.
+    pub weight_decay: f64,
+    pub nesterov: bool,
+}
+
+impl Default for SgdConfig {
+    /// PyTorch's defaults: lr 1e-3, no momentum, dampening or weight decay.
+    fn default() -> Self {
+        SgdConfig { lr: 1e-3, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false }
+    }
+}
+
+/// Adam (`torch.optim.Adam`) and, through [`Rule::AdamW`], AdamW.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamConfig {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    /// Adam: an L2 penalty added to the gradient (default 0). AdamW: decoupled decay of the
+    /// weights (default 0.01, as `torch.optim.AdamW`).
+    pub weight_decay: f64,
+    pub amsgrad: bool,
+}
+
+impl Default for AdamConfig {
+    /// Adam's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay, no AMSGrad.
+    fn default() -> Self {
+        AdamConfig { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, amsgrad: false }
+    }
+}
+
+impl AdamConfig {
+    /// AdamW's defaults: Adam's, with weight decay 0.01.
+    pub fn adamw() -> Self {
+        AdamConfig { weight_decay: 0.01, ..AdamConfig::default() }
+    }
+}
+
+/// RMSprop (`torch.optim.RMSprop`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RmsPropConfig {
+    pub lr: f64,
+    /// Smoothing of the squared-gradient average.
+    pub alpha: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub momentum: f64,
+    /// Normalise by the centred second moment (an estimate of the variance).
+    pub centered: bool,
+}
+
+impl Default for RmsPropConfig {
+    /// PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no weight decay, momentum 0, not centred.
+    fn default() -> Self {
+        RmsPropConfig { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0.0, momentum: 0.0, centered: false }
+    }
+}
+
+/// Which update an [`Optimizer`](crate::Optimizer) applies.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    Sgd(SgdConfig),
+    Adam(AdamConfig),
+    AdamW(AdamConfig),
+    RmsProp(RmsPropConfig),
+}
+
+impl Rule {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Rule::Sgd(_) => "SGD",
+            Rule::Adam(_) => "Adam",
+            Rule::AdamW(_) => "AdamW",
+            Rule::RmsProp(_) => "RMSprop",
+        }
+    }
+
+    pub(crate) fn lr(&self) -> f64 {
+        match self {
+            Rule::Sgd(c) => c.lr,
+            Rule::Adam(c) | Rule::AdamW(c) => c.lr,
+            Rule::RmsProp(c) => c.lr,
+        }
+    }
+
+    /// The names of the per-parameter buffers, as PyTorch's optimizer state calls them.
+    pub(crate) fn slots(&self) -> &'static [&'static str] {
+        match self {
+            Rule::Sgd(c) if c.momentum != 0.0 => &["momentum_buffer"],
+            Rule::Sgd(_) => &[],
+            Rule::Adam(c) | Rule::AdamW(c) if c.amsgrad => &["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
+            Rule::Adam(_) | Rule::AdamW(_) => &["exp_avg", "exp_avg_sq"],
+            Rule::RmsProp(c) => match (c.centered, c.momentum != 0.0) {
+                (false, false) => &["square_avg"],
+                (false, true) => &["square_avg", "momentum_buffer"],
+                (true, false) => &["square_avg", "grad_avg"],
+                (true, true) => &["square_avg", "grad_avg", "momentum_buffer"],
+            },
+        }
+    }
+
+    /// What is wrong with the hyperparameters, if anything.
+    pub(crate) fn invalid(&self) -> Option<String> {
+        let check = |ok: bool, what: String| (!ok).then_some(what);
+        let finite_non_negative =
+            |name: &str, v: f64| check(v >= 0.0 && v.is_finite(), format!("{name} must be finite and >= 0, got {v}"));
+        match *self {
+            Rule::Sgd(c) => finite_non_negative("lr", c.lr)
+                .or_else(|| finite_non_negative("momentum", c.momentum))
+                .or_else(|| finite_non_negative("weight_decay", c.weight_decay))
+                .or_else(|| {
+                    check(
+                        !c.nesterov || (c.momentum > 0.0 && c.dampening == 0.0),
+                        "Nesterov momentum needs momentum > 0 and dampening 0".into(),
+                    )
+                }),
+            Rule::Adam(c) | Rule::AdamW(c) => finite_non_negative("lr", c.lr)
+                .or_else(|| finite_non_negative("eps", c.eps))
+                .or_else(|| finite_non_negative("weight_decay", c.weight_decay))
+                .or_else(|| {
+                    check(
+                        (0.0..1.0).contains(&c.betas.0) && (0.0..1.0).contains(&c.betas.1),
+                        format!("betas must lie in [0, 1), got {:?}", c.betas),
+                    )
+                }),
+            Rule::RmsProp(c) => finite_non_negative("lr", c.lr)
+                .or_else(|| finite_non_negative("eps", c.eps))
+                .or_else(|| finite_non_negative("weight_decay", c.weight_decay))
+                .or_else(|| finite_non_negative("momentum", c.momentum))
+                .or_else(|| {
+                    check((0.0..=1.0).contains(&c.alpha), format!("alpha must lie in [0, 1], got {}", c.alpha))
+                }),
+        }
+    }
+
+    /// Updates one parameter in place from its gradient, with its buffers and its step count
+    /// (already incremented for this step).
+    pub(crate) fn update(&self, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], step: u64) {
+        match *self {
+            Rule::Sgd(c) => sgd(c, lr, p, g, slots, step),
+            Rule::Adam(c) => adam(c, lr, p, g, slots, step, false),
+            Rule::AdamW(c) => adam(c, lr, p, g, slots, step, true),
+            Rule::RmsProp(c) => rmsprop(c, lr, p, g, slots),
+        }
+    }
+}
+
+fn sgd(c: SgdConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], step: u64) {
+    let (weight_decay, momentum, undamped) = (c.weight_decay as f32, c.momentum as f32, (1.0 - c.dampening) as f32);
+    let minus_lr = -lr as f32;
+    for i in 0..p.len() {
+        let mut d = g[i];
+        if c.weight_decay != 0.0 {
+            d += weight_decay * p[i];
+        }
+        if c.momentum != 0.0 {
+            let buf = &mut slots[0][i];
+            // The first step copies the gradient into the buffer, undamped.
+            *buf = if step == 1 { d } else { momentum * *buf + undamped * d };
+            d = if c.nesterov { d + momentum * *buf } else { *buf };
+        }
+        p[i] += minus_lr * d;
+    }
+}
+
+fn adam(c: AdamConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], step: u64, decoupled: bool) {
+    let (beta1, beta2) = c.betas;
+    let bias_correction1 = 1.0 - beta1.powi(step as i32);
+    let bias_correction2_sqrt = (1.0 - beta2.powi(step as i32)).sqrt() as f32;
+    let step_size = (lr / bias_correction1) as f32;
+    let decay = (1.0 - lr * c.weight_decay) as f32;
+    let (one_minus_beta1, one_minus_beta2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
+    let (beta2, weight_decay, eps) = (beta2 as f32, c.weight_decay as f32, c.eps as f32);
+    let (m, rest) = slots.split_at_mut(1);
+    let (v, vmax) = rest.split_at_mut(1);
+    for i in 0..p.len() {
+        let mut grad = g[i];
+        if decoupled {
+            p[i] *= decay;
+        } else if c.weight_decay != 0.0 {
+            grad += weight_decay * p[i];
+        }
+        // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+        m[0][i] += one_minus_beta1 * (grad - m[0][i]);
+        v[0][i] = v[0][i] * beta2 + one_minus_beta2 * grad * grad;
+        let second = if c.amsgrad {
+            vmax[0][i] = vmax[0][i].max(v[0][i]);
+            vmax[0][i]
+        } else {
+            v[0][i]
+        };
+        let denom = second.sqrt() / bias_correction2_sqrt + eps;
+        p[i] += -step_size * m[0][i] / denom;
+    }
+}
+
+fn rmsprop(c: RmsPropConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>]) {
+    let (alpha, one_minus_alpha) = (c.alpha as f32, (1.0 - c.alpha) as f32);
+    let (weight_decay, eps, momentum, minus_lr) = (c.weight_decay as f32, c.eps as f32, c.momentum as f32, -lr as f32);
+    for i in 0..p.len() {
+        let mut grad = g[i];
+        if c.weight_decay != 0.0 {
+            grad += weight_decay * p[i];
+        }
+        slots[0][i] = slots[0][i] * alpha + one_minus_alpha * grad * grad;
+        let avg = if c.centered {
+            slots[1][i] += one_minus_alpha * (grad - slots[1][i]);
+            (slots[0][i] - slots[1][i] * slots[1][i]).sqrt() + eps
+        } else {
+            slots[0][i].sqrt() + eps
+        };
+        if c.momentum > 0.0 {
+            let buf = &mut slots[slots.len() - 1][i];
+            *buf = *buf * momentum + grad / avg;
+            p[i] += minus_lr * *buf;
+        } else {
+            p[i] += minus_lr * grad / avg;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Parameter groups, every rule variant converging, resuming from saved state, clipping,
+//! schedules and bad hyperparameters.
+
+use nabla_optim::*;
+use nabla_tensor::{Error, Gradients, Result, Tensor};
+
+fn param(values: &[f32]) -> Tensor {
+    Tensor::from_vec(values.to_vec(), &[values.len()]).unwrap().requires_grad(true)
+}
+
+/// Gradients of Σ (p - 3)² for every parameter.
+fn quadratic_grads(params: &[&Tensor]) -> Result<Gradients> {
+    let mut total = Tensor::scalar(0.0);
+    for p in params {
+        total = total.add(&p.sub_scalar(3.0)?.powf(2.0)?.sum_all()?)?;
+    }
+    total.backward()
+}
+
+#[test]
+fn every_rule_variant_minimises_a_quadratic() {
+    let rules = [
+        Rule::Sgd(SgdConfig { lr: 0.1, ..Default::default() }),
+        Rule::Sgd(SgdConfig { lr: 0.05, momentum: 0.9, dampening: 0.1, weight_decay: 1e-4, ..Default::default() }),
+        Rule::Sgd(SgdConfig { lr: 0.05, momentum: 0.9, nesterov: true, ..Default::default() }),
+        Rule::Adam(AdamConfig { lr: 0.1, ..Default::default() }),
+        Rule::Adam(AdamConfig { lr: 0.1, amsgrad: true, weight_decay: 1e-4, ..Default::default() }),
+        Rule::AdamW(AdamConfig { lr: 0.1, ..AdamConfig::adamw() }),
+        Rule::RmsProp(RmsPropConfig { lr: 0.05, ..Default::default() }),
+        Rule::RmsProp(RmsPropConfig { lr: 0.02, momentum: 0.5, centered: true, ..Default::default() }),
+    ];
+    for rule in rules {
+        let p = param(&[0.0, -1.0, 5.0]);
+        let mut optimizer = Optimizer::new(vec![p.clone()], rule).unwrap();
+        for _ in 0..300 {
+            optimizer.step(&quadratic_grads(&[&p]).unwrap()).unwrap();
+        }
+        // AdamW's decay pulls slightly towards 0; everything else reaches 3.
+        assert!(p.to_vec().iter().all(|v| (v - 3.0).abs() < 0.05), "{rule:?}: {:?}", p.to_vec());
+    }
+}
+
+#[test]
+fn groups_have_their_own_learning_rates() {
+    let (fast, slow) = (param(&[0.0]), param(&[0.0]));
+    let groups = vec![
+        ParamGroup { params: vec![fast.clone()], lr: None },
+        ParamGroup { params: vec![slow.clone()], lr: Some(0.01) },
+    ];
+    let mut sgd = Optimizer::with_groups(groups, Rule::Sgd(SgdConfig { lr: 0.1, ..Default::default() })).unwrap();
+    assert_eq!(sgd.learning_rates(), vec![0.1, 0.01]);
+    sgd.step(&quadratic_grads(&[&fast, &slow]).unwrap()).unwrap();
+    // One step from 0 with gradient -6.
+    assert!((fast.to_vec()[0] - 0.6).abs() < 1e-6 && (slow.to_vec()[0] - 0.06).abs() < 1e-6);
+}
+
+#[test]
+fn a_restored_optimizer_continues_exactly_where_the_saved_one_was() {
+    let rule = Rule::Adam(AdamConfig { lr: 0.05, amsgrad: true, ..Default::default() });
+    let uninterrupted = param(&[0.0, 1.0]);
+    let mut reference = Optimizer::new(vec![uninterrupted.clone()], rule).unwrap();
+    for _ in 0..6 {
+        reference.step(&quadratic_grads(&[&uninterrupted]).unwrap()).unwrap();
+    }
+
+    let resumed = param(&[0.0, 1.0]);
+    let mut first = Optimizer::new(vec![resumed.clone()], rule).unwrap();
+    for _ in 0..3 {
+        first.step(&quadratic_grads(&[&resumed]).unwrap()).unwrap();
+    }
+    let saved = first.state_dict();
+    let mut second = Optimizer::new(vec![resumed.clone()], rule).unwrap();
+    second.load_state_dict(&saved).unwrap();
+    for _ in 0..3 {
+        second.step(&quadratic_grads(&[&resumed]).unwrap()).unwrap();
+    }
+    assert_eq!(resumed.to_vec(), uninterrupted.to_vec());
+
+    let mut wrong = saved.clone();
+    wrong.push(("state.0.momentum_buffer".into(), Tensor::zeros(&[2])));
+    assert!(matches!(second.load_state_dict(&wrong), Err(Error::InvalidArgument { .. })));
+    let bad_shape: Vec<_> = saved
+        .iter()
+        .map(|(k, t)| if k == "state.0.exp_avg" { (k.clone(), Tensor::zeros(&[3])) } else { (k.clone(), t.clone()) })
+        .collect();
+    let err = second.load_state_dict(&bad_shape).unwrap_err();
+    assert!(err.to_string().contains("state.0.exp_avg: shape [3], but the parameter is [2]"), "{err}");
+}
+
+#[test]
+fn clipping_by_norm_and_by_value() {
+    let (a, b) = (param(&[0.0, 0.0]), param(&[0.0]));
+    let mut grads = quadratic_grads(&[&a, &b]).unwrap(); // all -6: norm 6√3
+    let norm = clip_grad_norm(&mut grads, [&a, &b], 1.0).unwrap();
+    assert!((norm - 6.0 * 3f32.sqrt()).abs() < 1e-4);
+    let clipped: f32 = [&a, &b].iter().flat_map(|p| grads.get(p).unwrap().to_vec()).map(|v| v * v).sum::<f32>().sqrt();
+    assert!((clipped - 1.0).abs() < 1e-5, "clipped norm {clipped}");
+    let unchanged = clip_grad_norm(&mut grads, [&a, &b], 10.0).unwrap();
+    assert!((unchanged - 1.0).abs() < 1e-5);
+
+    let mut grads = quadratic_grads(&[&a]).unwrap();
+    clip_grad_value(&mut grads, [&a], 2.5).unwrap();
+    assert_eq!(grads.get(&a).unwrap().to_vec(), vec![-2.5, -2.5]);
+    assert!(clip_grad_norm(&mut grads, [&a], -1.0).is_err());
+}
+
+#[test]
+fn schedules_follow_pytorch_formulas() {
+    let step = LrSchedule::Step { step_size: 3, gamma: 0.1 };
+    let lrs: Vec<f64> = (0..7).map(|e| step.lr_at(1.0, e)).collect();
+    let expected = [1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.01];
+    assert!(lrs.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-12), "{lrs:?}");
+    assert!((LrSchedule::Exponential { gamma: 0.5 }.lr_at(0.8, 3) - 0.1).abs() < 1e-12);
+    let cosine = LrSchedule::Cosine { t_max: 10, eta_min: 0.0 };
+    assert!(
+        (cosine.lr_at(0.1, 0) - 0.1).abs() < 1e-12
+            && (cosine.lr_at(0.1, 5) - 0.05).abs() < 1e-12
+            && cosine.lr_at(0.1, 10).abs() < 1e-12
+    );
+    let warmup = LrSchedule::Linear { start_factor: 0.25, end_factor: 1.0, total_iters: 4 };
+    let lrs: Vec<f64> = (0..6).map(|e| warmup.lr_at(0.4, e)).collect();
+    assert!(lrs.iter().zip([0.1, 0.175, 0.25, 0.325, 0.4, 0.4]).all(|(a, b)| (a - b).abs() < 1e-12), "{lrs:?}");
+
+    let p = param(&[0.0]);
+    let mut sgd = Optimizer::sgd(vec![p], SgdConfig { lr: 0.1, ..Default::default() }).unwrap();
+    let mut scheduler = Scheduler::new(&mut sgd, step).unwrap();
+    for _ in 0..3 {
+        scheduler.step(&mut sgd).unwrap();
+    }
+    assert!((sgd.learning_rates()[0] - 0.01).abs() < 1e-12);
+}
+
+#[test]
+fn bad_hyperparameters_and_gradients_are_errors() {
+    let p = param(&[1.0]);
+    let invalid = |rule| matches!(Optimizer::new(vec![p.clone()], rule), Err(Error::InvalidArgument { .. }));
+    assert!(invalid(Rule::Sgd(SgdConfig { lr: -0.1, ..Default::default() })));
+    assert!(invalid(Rule::Sgd(SgdConfig { nesterov: true, ..Default::default() })));
+    assert!(invalid(Rule::Adam(AdamConfig { betas: (0.9, 1.0), ..Default::default() })));
+    assert!(invalid(Rule::RmsProp(RmsPropConfig { alpha: 1.5, ..Default::default() })));
+    let not_leaf = p.mul_scalar(2.0).unwrap();
+    assert!(Optimizer::sgd(vec![not_leaf], SgdConfig::default()).is_err());
+    assert!(
+        Optimizer::sgd(vec![Tensor::ones(&[1])], SgdConfig::default()).is_err(),
+        "an untracked tensor is not a parameter"
+    );
+
+    let mut sgd = Optimizer::sgd(vec![p.clone()], SgdConfig::default()).unwrap();
+    let mut grads = Gradients::default();
+    grads.insert(&p, Tensor::full(&[1], f32::NAN)).unwrap();
+    assert!(matches!(sgd.step(&grads), Err(Error::InvalidArgument { op: "SGD", .. })));
+    assert_eq!(p.to_vec(), vec![1.0], "a failed step leaves the parameters alone");
+}
