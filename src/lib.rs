@@ -1,5 +1,5 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
-//! `losses`, `optim`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
+//! `losses`, `nn`, `optim`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
 //! dependency gives the whole toolkit. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
 
@@ -23,3 +23,6 @@ pub use nabla_plot as plot;
 
 #[cfg(feature = "optim")]
 pub use nabla_optim as optim;
+
+#[cfg(feature = "nn")]
+pub use nabla_nn as nn;

@@ -1,0 +1,39 @@
+//! # nabla-nn
+//!
+//! Layers and models for nabla, with PyTorch's names, layouts, defaults and initialisation:
+//!
+//! - [`Module`]: forward, a visit over named parameters and buffers, train/eval mode.
+//! - Layers: [`Linear`], [`Sequential`] (children `0`, `1`, …), [`Activation`] modules,
+//!   [`Dropout`] (seeded), [`Flatten`], [`LayerNorm`], [`BatchNorm`] via [`batch_norm_1d`].
+//! - Initialisers in [`init`]: Xavier/Glorot and Kaiming/He, uniform and normal.
+//! - [`Perceptron`]: Rosenblatt's perceptron and its learning rule.
+//! - [`mlp`]: a multi-layer perceptron builder.
+//! - State dicts as safetensors files ([`save`], [`load`], [`save_tensors`],
+//!   [`load_tensors`]): PyTorch's key names, atomic writes, strict and non-strict loading that
+//!   names every missing, unexpected and mismatched key. A state dict saved by PyTorch with
+//!   `safetensors.torch.save_file` loads.
+
+mod activation;
+mod batch_norm;
+mod dropout;
+mod flatten;
+pub mod init;
+mod layer_norm;
+mod linear;
+mod mlp;
+mod module;
+mod perceptron;
+mod sequential;
+mod state_dict;
+
+pub use activation::Activation;
+pub use batch_norm::{BatchNorm, BatchNormConfig, batch_norm_1d};
+pub use dropout::Dropout;
+pub use flatten::Flatten;
+pub use layer_norm::LayerNorm;
+pub use linear::{Linear, LinearConfig};
+pub use mlp::{MlpConfig, mlp};
+pub use module::{Module, TensorKind, child_name};
+pub use perceptron::{Perceptron, PerceptronReport};
+pub use sequential::Sequential;
+pub use state_dict::{LoadReport, StateDictError, load, load_tensors, save, save_tensors};

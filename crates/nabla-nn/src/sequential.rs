@@ -1,0 +1,54 @@
+//! `Sequential`: modules applied in order, children named `0`, `1`, … as in PyTorch.
+
+use nabla_tensor::{Result, Tensor};
+
+use crate::module::{Module, TensorKind, child_name};
+
+/// Modules applied one after another (`nn.Sequential`).
+#[derive(Default)]
+pub struct Sequential {
+    layers: Vec<Box<dyn Module>>,
+}
+
+impl Sequential {
+    /// An empty sequence.
+    pub fn new() -> Self {
+        Sequential::default()
+    }
+
+    /// Appends a module (its tensors are named by its index: `3.weight`).
+    pub fn push(mut self, module: impl Module + 'static) -> Self {
+        self.layers.push(Box::new(module));
+        self
+    }
+
+    /// How many modules it holds.
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+}
+
+impl Module for Sequential {
+    fn forward(&self, input: &Tensor) -> Result<Tensor> {
+        let mut x = input.clone();
+        for layer in &self.layers {
+            x = layer.forward(&x)?;
+        }
+        Ok(x)
+    }
+
+    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
+        for (i, layer) in self.layers.iter().enumerate() {
+            layer.visit(&child_name(prefix, &i.to_string()), visit);
+        }
+    }
+
+    fn set_training(&mut self, training: bool) {
+        self.layers.iter_mut().for_each(|l| l.set_training(training));
+    }
+}
