@@ -1,14 +1,22 @@
 //! # nabla-data
 //!
-//! Datasets for nabla. So far: [`Mnist`] — the bundled 10,000-digit subset
-//! ([`Mnist::bundled`], compiled in, no files needed) or the full dataset from IDX files
-//! ([`Mnist::from_dir`]) — and the IDX reader beneath it ([`read_idx_u8`]), which validates a
-//! file's header before allocating for its contents.
+//! Data for nabla:
+//!
+//! - [`Mnist`]: the bundled 10,000-digit subset ([`Mnist::bundled`], compiled in, no files
+//!   needed) or the full dataset from IDX files ([`Mnist::from_dir`]), over the IDX reader
+//!   [`read_idx_u8`], which validates a file's header before allocating for its contents.
+//! - [`DataLoader`]: seeded shuffling, mini-batches, drop-last; [`normalize`].
+//! - [`synthetic`]: XOR, AND, OR, Gaussian blobs, two moons, a ring of Gaussians.
+//! - [`image`]: tensors to PNG (single images and grids) and back.
 
 mod error;
 mod idx;
+pub mod image;
+mod loader;
 mod mnist;
+pub mod synthetic;
 
 pub use error::{DataError, Result};
 pub use idx::{IdxArray, read_idx_u8};
+pub use loader::{DataLoader, MNIST_MEAN, MNIST_STD, normalize};
 pub use mnist::{Mnist, MnistSplit};

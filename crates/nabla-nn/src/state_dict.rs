@@ -2,7 +2,6 @@
 //! loading (checking every key, shape and dtype, strict or not).
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 use nabla_tensor::Tensor;
@@ -51,9 +50,8 @@ pub struct LoadReport {
     pub unexpected: Vec<String>,
 }
 
-/// Writes named tensors as a safetensors file (f32), atomically: a temporary file in the same
-/// folder is written, flushed to disk and renamed over `path`, so a crash never leaves a
-/// half-written file.
+/// Writes named tensors as a safetensors file (f32), atomically
+/// ([`nabla_tensor::io::write_atomically`]): a crash never leaves a half-written file.
 ///
 /// # Errors
 /// [`StateDictError::Io`]; [`StateDictError::Format`] for duplicate names.
@@ -74,19 +72,7 @@ pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Res
     }
     let serialized = safetensors::serialize(views, None)
         .map_err(|e| StateDictError::Format { path: name.clone(), reason: e.to_string() })?;
-    let io = |source| StateDictError::Io { path: name.clone(), source };
-    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(&serialized)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.map_err(io)
+    nabla_tensor::io::write_atomically(path, &serialized).map_err(|source| StateDictError::Io { path: name, source })
 }
 
 /// Reads every tensor of a safetensors file as f32 (integer tensors, such as PyTorch's int64

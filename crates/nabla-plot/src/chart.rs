@@ -1,5 +1,6 @@
 //! `LineChart`: titled axes, several labelled series, optional log-scale y and reference
-//! lines, rendered to an in-memory bitmap and saved as a PNG.
+//! lines, rendered to an in-memory bitmap and saved as a PNG (through nabla-data's atomic
+//! PNG writer).
 
 use std::path::Path;
 use std::sync::Once;
@@ -149,7 +150,9 @@ impl LineChart {
         let (width, height) = self.size;
         let mut pixels = vec![255u8; width as usize * height as usize * 3];
         self.draw(&mut pixels, ranges).map_err(|reason| PlotError::Draw { title: self.title.clone(), reason })?;
-        write_atomically(path.as_ref(), width, height, pixels)
+        let path = path.as_ref();
+        nabla_data::image::write_png_pixels(path, width, height, 3, &pixels)
+            .map_err(|e| PlotError::Write { path: path.display().to_string(), reason: e.to_string() })
     }
 
     fn draw(&self, pixels: &mut [u8], ((x0, x1), (y0, y1)): Ranges) -> Result<(), String> {
@@ -234,19 +237,4 @@ impl LineChart {
 /// Any drawing error as text (plotters' errors borrow the backend, so they cannot be returned).
 fn text(error: impl std::fmt::Display) -> String {
     error.to_string()
-}
-
-fn write_atomically(path: &Path, width: u32, height: u32, pixels: Vec<u8>) -> Result<(), PlotError> {
-    let error = |reason: String| PlotError::Write { path: path.display().to_string(), reason };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| error(e.to_string()))?;
-    }
-    let image = image::RgbImage::from_raw(width, height, pixels)
-        .ok_or_else(|| error("pixel buffer of the wrong size".into()))?;
-    let temporary = path.with_extension(format!("png.tmp-{}", std::process::id()));
-    image.save_with_format(&temporary, image::ImageFormat::Png).map_err(|e| error(e.to_string()))?;
-    std::fs::rename(&temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        error(e.to_string())
-    })
 }

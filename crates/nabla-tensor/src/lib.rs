@@ -36,6 +36,7 @@ mod autograd;
 mod denormal;
 mod error;
 mod gradcheck;
+pub mod io;
 mod kernels;
 mod op;
 mod ops;
@@ -60,3 +61,5 @@ pub use ndarray;
 /// The random-number crate the constructors take generators from (`rand::rngs::StdRng`,
 /// `rand::SeedableRng`).
 pub use ndarray_rand::rand;
+/// The distributions the random constructors draw from (`Normal`, `Uniform`, …).
+pub use ndarray_rand::rand_distr;
