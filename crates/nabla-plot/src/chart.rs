@@ -142,10 +142,7 @@ impl LineChart {
     /// # Errors
     /// [`PlotError::Empty`] with nothing to draw, [`PlotError::Draw`], [`PlotError::Write`].
     pub fn write_png(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
-        REGISTER_FONT.call_once(|| {
-            // The bundled font is valid TrueType; a failure here would show as missing text.
-            let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
-        });
+        register_font();
         let ranges = self.ranges()?;
         let (width, height) = self.size;
         let mut pixels = vec![255u8; width as usize * height as usize * 3];
@@ -234,7 +231,15 @@ impl LineChart {
     }
 }
 
+/// Makes the bundled font plotters' "sans-serif" (once per process).
+pub(crate) fn register_font() {
+    REGISTER_FONT.call_once(|| {
+        // The bundled font is valid TrueType; a failure here would show as missing text.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
 /// Any drawing error as text (plotters' errors borrow the backend, so they cannot be returned).
-fn text(error: impl std::fmt::Display) -> String {
+pub(crate) fn text(error: impl std::fmt::Display) -> String {
     error.to_string()
 }

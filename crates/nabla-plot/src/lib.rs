@@ -1,7 +1,8 @@
 //! # nabla-plot
 //!
-//! Line charts written as PNG files, for the examples, guides and the command-line tool: a
-//! training run leaves pictures behind. Rendering uses plotters with a bundled font (DejaVu
+//! Charts written as PNG files, for the examples, guides and the command-line tool — a
+//! training run leaves pictures behind: [`LineChart`] (curves, linear or log y) and
+//! [`RegionMap`] (decision regions of 2-D classifiers). Rendering uses plotters with a bundled font (DejaVu
 //! Sans, `fonts/`), so it needs no system fonts; files are written atomically (a temporary file
 //! renamed into place).
 //!
@@ -14,5 +15,7 @@
 //! ```
 
 mod chart;
+mod regions;
 
 pub use chart::{LineChart, PlotError, Series};
+pub use regions::{RegionMap, RegionPanel};
