@@ -1,6 +1,8 @@
 //! The IDX format of the MNIST files (optionally gzip-compressed): a big-endian header giving
-//! the element type and the dimensions, then the values. The header is validated, and the
-//! size it promises bounded, before anything is allocated for the values.
+//! the element type and the dimensions, then the values. Before anything is allocated for the
+//! values, the size the header promises is bounded and checked against the file: against its
+//! length for a raw file, against the uncompressed length recorded in the gzip trailer for a
+//! compressed one.
 
 use std::io::Read;
 
@@ -23,11 +25,19 @@ pub struct IdxArray {
 ///
 /// # Errors
 /// [`DataError::Format`] for a wrong magic number, element type or rank, a payload larger than
-/// 1 GiB, a truncated file or trailing bytes.
+/// 1 GiB, a header that promises more or fewer bytes than the file holds, or a corrupt stream.
 pub fn read_idx_u8(name: &str, bytes: &[u8], rank: usize) -> Result<IdxArray> {
     let format = |reason: String| DataError::Format { path: name.to_string(), reason };
-    let mut reader: Box<dyn Read + '_> =
-        if bytes.starts_with(&[0x1f, 0x8b]) { Box::new(GzDecoder::new(bytes)) } else { Box::new(bytes) };
+    let compressed = bytes.starts_with(&[0x1f, 0x8b]);
+    // The file's content length: the bytes themselves, or gzip's ISIZE (the last four bytes,
+    // the uncompressed length modulo 2³²).
+    let content_len = if compressed {
+        let trailer = bytes.len().checked_sub(4).map(|at| &bytes[at..]).ok_or_else(|| format("truncated gzip stream".into()))?;
+        u32::from_le_bytes(trailer.try_into().expect("4 bytes")) as u64
+    } else {
+        bytes.len() as u64
+    };
+    let mut reader: Box<dyn Read + '_> = if compressed { Box::new(GzDecoder::new(bytes)) } else { Box::new(bytes) };
     let read_error = |e: std::io::Error| format(format!("truncated or corrupt: {e}"));
 
     let mut magic = [0u8; 4];
@@ -48,6 +58,14 @@ pub fn read_idx_u8(name: &str, bytes: &[u8], rank: usize) -> Result<IdxArray> {
     let Some(len) = len else {
         return Err(format(format!("dimensions {dims:?} promise more than {MAX_BYTES} bytes")));
     };
+    let promised = (4 + 4 * rank + len) as u64;
+    let holds = if compressed { promised % (1 << 32) == content_len } else { promised == content_len };
+    if !holds {
+        return Err(format(format!(
+            "the header promises {promised} bytes (dimensions {dims:?}) but the file holds {content_len}{}",
+            if compressed { " once decompressed" } else { "" }
+        )));
+    }
     let mut values = vec![0u8; len];
     reader.read_exact(&mut values).map_err(read_error)?;
     if reader.read(&mut [0u8; 1]).map_err(read_error)? != 0 {
