@@ -32,7 +32,8 @@ pub fn read_idx_u8(name: &str, bytes: &[u8], rank: usize) -> Result<IdxArray> {
     // The file's content length: the bytes themselves, or gzip's ISIZE (the last four bytes,
     // the uncompressed length modulo 2³²).
     let content_len = if compressed {
-        let trailer = bytes.len().checked_sub(4).map(|at| &bytes[at..]).ok_or_else(|| format("truncated gzip stream".into()))?;
+        let trailer =
+            bytes.len().checked_sub(4).map(|at| &bytes[at..]).ok_or_else(|| format("truncated gzip stream".into()))?;
         u32::from_le_bytes(trailer.try_into().expect("4 bytes")) as u64
     } else {
         bytes.len() as u64

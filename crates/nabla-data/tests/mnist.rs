@@ -30,8 +30,16 @@ fn malformed_files_are_format_errors() {
     assert_eq!(read_idx_u8("ok", &labels, 1).unwrap().values, vec![1, 2, 3]);
     let cases: [(&str, Vec<u8>, &str); 5] = [
         ("wrong magic", [header([0, 0, 9, 1], &[3]), vec![1, 2, 3]].concat(), "not an IDX file"),
-        ("short", [header([0, 0, 8, 1], &[5]), vec![1, 2]].concat(), "promises 13 bytes (dimensions [5]) but the file holds 10"),
-        ("long", [header([0, 0, 8, 1], &[2]), vec![1, 2, 3]].concat(), "promises 10 bytes (dimensions [2]) but the file holds 11"),
+        (
+            "short",
+            [header([0, 0, 8, 1], &[5]), vec![1, 2]].concat(),
+            "promises 13 bytes (dimensions [5]) but the file holds 10",
+        ),
+        (
+            "long",
+            [header([0, 0, 8, 1], &[2]), vec![1, 2, 3]].concat(),
+            "promises 10 bytes (dimensions [2]) but the file holds 11",
+        ),
         ("huge", header([0, 0, 8, 3], &[u32::MAX, u32::MAX, 28]), "promise more than"),
         ("empty", vec![], "truncated"),
     ];
@@ -62,7 +70,11 @@ fn compressed_files_are_checked_against_their_recorded_length_before_allocating(
     // A header claiming 100 million labels in a file that decompresses to 11 bytes.
     let lying = [header([0, 0, 8, 1], &[100_000_000]), vec![7, 8, 9]].concat();
     let err = read_idx_u8("lying.gz", &gzip(&lying), 1).unwrap_err();
-    assert!(err.to_string().contains("promises 100000008 bytes (dimensions [100000000]) but the file holds 11 once decompressed"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("promises 100000008 bytes (dimensions [100000000]) but the file holds 11 once decompressed"),
+        "{err}"
+    );
     let truncated = gzip(&good);
     assert!(matches!(read_idx_u8("cut.gz", &truncated[..truncated.len() - 6], 1), Err(DataError::Format { .. })));
 }

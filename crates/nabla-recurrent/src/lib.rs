@@ -1,0 +1,24 @@
+//! # nabla-recurrent
+//!
+//! Recurrent networks for nabla, with PyTorch's parameter names, layouts, gate orders,
+//! options and outputs:
+//!
+//! - Cells: [`RnnCell`] (tanh or ReLU), [`LstmCell`] (gates i, f, g, o), [`GruCell`] (r, z,
+//!   n). Each step is one matmul per input and per hidden state and one fused element-wise
+//!   kernel with its own backward.
+//! - Sequences: [`Rnn`], [`Lstm`], [`Gru`] with `num_layers`, `bidirectional`,
+//!   `batch_first`, dropout between layers and optional initial states, returning
+//!   `(output, h_n)` / `(output, (h_n, c_n))` shaped as PyTorch's. Parameters are named
+//!   `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` (`_reverse` for the backward
+//!   direction), so a PyTorch state dict loads.
+//! - Backpropagation through time over the whole unrolled sequence; for truncated BPTT carry
+//!   the returned state into the next chunk with `detach()` (see the tests).
+
+mod cell;
+mod cells;
+mod kernels;
+mod sequence;
+
+pub use cell::{CellKind, CellParams, RnnNonlinearity};
+pub use cells::{GruCell, LstmCell, RnnCell};
+pub use sequence::{Gru, Lstm, RecurrentConfig, Rnn};

@@ -1,0 +1,284 @@
+//! Whole-sequence modules: `Rnn`, `Lstm`, `Gru` with PyTorch's options (layers, bidirectional,
+//! batch_first, dropout between layers, initial states) and outputs, unrolled over time for
+//! backpropagation through time.
+
+use nabla_nn::{Dropout, Module, TensorKind};
+use nabla_tensor::rand::Rng;
+use nabla_tensor::{Error, Result, Tensor};
+
+use crate::cell::{CellKind, CellParams, RnnNonlinearity};
+
+/// The options of a sequence module, PyTorch's defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecurrentConfig {
+    pub input_size: usize,
+    pub hidden_size: usize,
+    /// Stacked layers (1).
+    pub num_layers: usize,
+    /// Learned biases (true).
+    pub bias: bool,
+    /// Input and output `[batch, time, features]` instead of `[time, batch, features]` (false).
+    pub batch_first: bool,
+    /// Dropout on the outputs of every layer but the last, in training mode (0).
+    pub dropout: f32,
+    /// A second, backward-running direction per layer (false).
+    pub bidirectional: bool,
+}
+
+impl RecurrentConfig {
+    /// One unidirectional layer, `[time, batch, features]`, with biases and no dropout.
+    pub fn new(input_size: usize, hidden_size: usize) -> Self {
+        RecurrentConfig {
+            input_size,
+            hidden_size,
+            num_layers: 1,
+            bias: true,
+            batch_first: false,
+            dropout: 0.0,
+            bidirectional: false,
+        }
+    }
+}
+
+/// What `Rnn`, `Lstm` and `Gru` share: the layers, and the unrolled forward pass.
+#[derive(Debug)]
+struct Recurrent {
+    kind: CellKind,
+    config: RecurrentConfig,
+    /// `cells[layer][direction]`.
+    cells: Vec<Vec<CellParams>>,
+    dropout: Option<Dropout>,
+}
+
+impl Recurrent {
+    fn new<R: Rng + ?Sized>(kind: CellKind, config: RecurrentConfig, rng: &mut R) -> Result<Self> {
+        if config.num_layers == 0 {
+            return Err(Error::InvalidArgument { op: kind.name(), reason: "num_layers must be at least 1".into() });
+        }
+        let directions = if config.bidirectional { 2 } else { 1 };
+        let cells = (0..config.num_layers)
+            .map(|layer| {
+                let input = if layer == 0 { config.input_size } else { directions * config.hidden_size };
+                (0..directions).map(|_| CellParams::new(kind, input, config.hidden_size, config.bias, rng)).collect()
+            })
+            .collect::<Result<_>>()?;
+        let dropout = (config.dropout > 0.0).then(|| Dropout::new(config.dropout, rng.random())).transpose()?;
+        Ok(Recurrent { kind, config, cells, dropout })
+    }
+
+    fn directions(&self) -> usize {
+        self.cells[0].len()
+    }
+
+    /// Runs the sequence; `initial` holds the state tensors (h, or h and c), each
+    /// `[layers·directions, batch, hidden]`. Returns the output and the final states, shaped
+    /// as PyTorch returns them.
+    fn run(&self, input: &Tensor, initial: Option<&[&Tensor]>) -> Result<(Tensor, Vec<Tensor>)> {
+        let (op, c) = (self.kind.name(), &self.config);
+        if input.ndim() != 3 || input.shape()[2] != c.input_size {
+            let layout = if c.batch_first { "[batch, time, input_size]" } else { "[time, batch, input_size]" };
+            return Err(Error::ShapeMismatch {
+                op,
+                lhs: input.shape().to_vec(),
+                rhs: vec![c.input_size],
+                reason: format!("the input must be {layout} with input_size {}", c.input_size),
+            });
+        }
+        let x = if c.batch_first { input.transpose(0, 1)? } else { input.clone() };
+        let (steps, batch) = (x.shape()[0], x.shape()[1]);
+        if steps == 0 || batch == 0 {
+            return Err(Error::Empty { op, shape: input.shape().to_vec() });
+        }
+        let (layers, directions, hidden) = (c.num_layers, self.directions(), c.hidden_size);
+        let state_shape = [layers * directions, batch, hidden];
+        if let Some(initial) = initial
+            && let Some(bad) = initial.iter().find(|s| s.shape() != state_shape)
+        {
+            return Err(Error::ShapeMismatch {
+                op,
+                lhs: bad.shape().to_vec(),
+                rhs: state_shape.to_vec(),
+                reason: "an initial state must be [layers·directions, batch, hidden]".into(),
+            });
+        }
+        let mut finals: Vec<Vec<Tensor>> = vec![Vec::new(); self.kind.state_len()];
+        let mut layer_input = x;
+        for (layer, cells) in self.cells.iter().enumerate() {
+            let mut outputs = Vec::with_capacity(directions);
+            for (direction, cell) in cells.iter().enumerate() {
+                let index = layer * directions + direction;
+                let mut state: Vec<Tensor> = match initial {
+                    Some(initial) => {
+                        initial.iter().map(|s| s.narrow(0, index, 1)?.squeeze(0)).collect::<Result<_>>()?
+                    }
+                    None => vec![Tensor::zeros(&[batch, hidden]); self.kind.state_len()],
+                };
+                // The input-side gates of every step in one matmul.
+                let features = layer_input.shape()[2] as isize;
+                let gates = cell.input_gates(&layer_input.reshape(&[-1, features])?)?.reshape(&[
+                    steps as isize,
+                    batch as isize,
+                    -1,
+                ])?;
+                let mut hs = vec![None; steps];
+                let order: Box<dyn Iterator<Item = usize>> =
+                    if direction == 0 { Box::new(0..steps) } else { Box::new((0..steps).rev()) };
+                for t in order {
+                    state = cell.step(self.kind, &gates.narrow(0, t, 1)?.squeeze(0)?, &state)?;
+                    hs[t] = Some(state[0].clone());
+                }
+                let hs: Vec<Tensor> = hs.into_iter().map(|h| h.expect("every step ran")).collect();
+                outputs.push(Tensor::stack(&hs.iter().collect::<Vec<_>>(), 0)?);
+                for (slot, s) in finals.iter_mut().zip(state) {
+                    slot.push(s);
+                }
+            }
+            layer_input = if directions == 1 {
+                outputs.swap_remove(0)
+            } else {
+                Tensor::concat(&outputs.iter().collect::<Vec<_>>(), 2)?
+            };
+            if let Some(dropout) = self.dropout.as_ref().filter(|_| layer + 1 < layers) {
+                layer_input = dropout.forward(&layer_input)?;
+            }
+        }
+        let output = if c.batch_first { layer_input.transpose(0, 1)? } else { layer_input };
+        let finals = finals.iter().map(|f| Tensor::stack(&f.iter().collect::<Vec<_>>(), 0)).collect::<Result<_>>()?;
+        Ok((output, finals))
+    }
+
+    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
+        for (layer, cells) in self.cells.iter().enumerate() {
+            for (direction, cell) in cells.iter().enumerate() {
+                cell.visit(prefix, &format!("_l{layer}{}", if direction == 1 { "_reverse" } else { "" }), visit);
+            }
+        }
+    }
+
+    fn set_training(&mut self, training: bool) {
+        if let Some(d) = &mut self.dropout {
+            d.set_training(training);
+        }
+    }
+}
+
+macro_rules! sequence_module {
+    ($name:ident) => {
+        impl $name {
+            /// The cells, `[layer][direction]`, with PyTorch's parameters.
+            pub fn cells(&self) -> &[Vec<CellParams>] {
+                &self.0.cells
+            }
+        }
+
+        impl Module for $name {
+            /// The output sequence from zero initial states. # Shapes `[T, B, input]` →
+            /// `[T, B, directions·hidden]` (`[B, T, …]` when batch_first).
+            fn forward(&self, input: &Tensor) -> Result<Tensor> {
+                Ok(self.0.run(input, None)?.0)
+            }
+
+            fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
+                self.0.visit(prefix, visit);
+            }
+
+            fn set_training(&mut self, training: bool) {
+                self.0.set_training(training);
+            }
+        }
+    };
+}
+
+/// A multi-layer Elman RNN (`nn.RNN`).
+#[derive(Debug)]
+pub struct Rnn(Recurrent);
+
+impl Rnn {
+    /// Layers of tanh or ReLU cells, PyTorch's initialisation.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for zero sizes or layers, or a bad dropout probability.
+    pub fn new<R: Rng + ?Sized>(config: RecurrentConfig, nonlinearity: RnnNonlinearity, rng: &mut R) -> Result<Self> {
+        Ok(Rnn(Recurrent::new(CellKind::Rnn(nonlinearity), config, rng)?))
+    }
+
+    /// `(output, h_n)` as `rnn(input, h_0)`; `h_0` and `h_n` are `[layers·directions, B, H]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for a wrong input or state shape, [`Error::Empty`] for an
+    /// empty sequence or batch.
+    pub fn forward_with_state(&self, input: &Tensor, h0: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+        let initial = h0.map(|h| [h]);
+        let (output, mut finals) = self.0.run(input, initial.as_ref().map(|s| &s[..]))?;
+        Ok((output, finals.swap_remove(0)))
+    }
+}
+
+sequence_module!(Rnn);
+
+/// A multi-layer LSTM (`nn.LSTM`).
+#[derive(Debug)]
+pub struct Lstm(Recurrent);
+
+impl Lstm {
+    /// Layers of LSTM cells, PyTorch's initialisation.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for zero sizes or layers, or a bad dropout probability.
+    pub fn new<R: Rng + ?Sized>(config: RecurrentConfig, rng: &mut R) -> Result<Self> {
+        Ok(Lstm(Recurrent::new(CellKind::Lstm, config, rng)?))
+    }
+
+    /// Sets every cell's forget-gate bias (`bias_ih + bias_hh`) to `value` — 1 is the usual
+    /// choice (Jozefowicz et al. 2015) — instead of PyTorch's random default.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] without biases.
+    pub fn with_forget_bias(self, value: f32) -> Result<Self> {
+        self.0.cells.iter().flatten().try_for_each(|c| c.set_forget_bias(value))?;
+        Ok(self)
+    }
+
+    /// `(output, (h_n, c_n))` as `lstm(input, (h_0, c_0))`; states are `[layers·directions, B, H]`.
+    ///
+    /// # Errors
+    /// As [`Rnn::forward_with_state`].
+    pub fn forward_with_state(
+        &self,
+        input: &Tensor,
+        state: Option<(&Tensor, &Tensor)>,
+    ) -> Result<(Tensor, (Tensor, Tensor))> {
+        let initial = state.map(|(h, c)| [h, c]);
+        let (output, mut finals) = self.0.run(input, initial.as_ref().map(|s| &s[..]))?;
+        let c = finals.pop().expect("h and c");
+        Ok((output, (finals.pop().expect("h and c"), c)))
+    }
+}
+
+sequence_module!(Lstm);
+
+/// A multi-layer GRU (`nn.GRU`).
+#[derive(Debug)]
+pub struct Gru(Recurrent);
+
+impl Gru {
+    /// Layers of GRU cells, PyTorch's initialisation.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for zero sizes or layers, or a bad dropout probability.
+    pub fn new<R: Rng + ?Sized>(config: RecurrentConfig, rng: &mut R) -> Result<Self> {
+        Ok(Gru(Recurrent::new(CellKind::Gru, config, rng)?))
+    }
+
+    /// `(output, h_n)` as `gru(input, h_0)`.
+    ///
+    /// # Errors
+    /// As [`Rnn::forward_with_state`].
+    pub fn forward_with_state(&self, input: &Tensor, h0: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+        let initial = h0.map(|h| [h]);
+        let (output, mut finals) = self.0.run(input, initial.as_ref().map(|s| &s[..]))?;
+        Ok((output, finals.swap_remove(0)))
+    }
+}
+
+sequence_module!(Gru);
