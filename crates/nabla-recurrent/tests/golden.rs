@@ -71,13 +71,11 @@ fn lstm_cell_matches_pytorch() {
     check_param_grads(case, &cell, &grads, &file);
 }
 
+/// Runs a sequence module from optional initial states: (output, final states).
+type Runner = dyn Fn(&Tensor, &[Tensor]) -> (Tensor, Vec<Tensor>);
+
 /// A two-layer sequence case: output, final states, and gradients of the output.
-fn check_sequence(
-    case: &str,
-    module: &dyn Module,
-    run: &dyn Fn(&Tensor, &[Tensor]) -> (Tensor, Vec<Tensor>),
-    state_names: &[&str],
-) {
+fn check_sequence(case: &str, module: &dyn Module, run: &Runner, state_names: &[&str]) {
     let file = load(case);
     set_params(module, &file);
     let input = file["input"].clone().requires_grad(true);
