@@ -72,7 +72,7 @@ fn lstm_cell_matches_pytorch() {
 }
 
 /// Runs a sequence module from optional initial states: (output, final states).
-type Runner = dyn Fn(&Tensor, &[Tensor]) -> (Tensor, Vec<Tensor>);
+type Runner<'a> = dyn Fn(&Tensor, &[Tensor]) -> (Tensor, Vec<Tensor>) + 'a;
 
 /// A two-layer sequence case: output, final states, and gradients of the output.
 fn check_sequence(case: &str, module: &dyn Module, run: &Runner, state_names: &[&str]) {
