@@ -6,7 +6,8 @@
 //!   needed) or the full dataset from IDX files ([`Mnist::from_dir`]), over the IDX reader
 //!   [`read_idx_u8`], which validates a file's header before allocating for its contents.
 //! - [`DataLoader`]: seeded shuffling, mini-batches, drop-last; [`normalize`].
-//! - [`synthetic`]: XOR, AND, OR, Gaussian blobs, two moons, a ring of Gaussians.
+//! - [`synthetic`]: XOR, AND, OR, Gaussian blobs, two moons, a ring of Gaussians;
+//!   [`sequences`]: the adding problem and a noisy sine wave.
 //! - [`image`]: tensors to PNG (single images and grids) and back.
 
 mod error;
@@ -14,6 +15,7 @@ mod idx;
 pub mod image;
 mod loader;
 mod mnist;
+pub mod sequences;
 pub mod synthetic;
 
 pub use error::{DataError, Result};

@@ -37,3 +37,35 @@ fn random_sets_follow_their_parameters() {
     assert!(ring_of_gaussians(10, 0, 1.0, 0.1, &mut rng).is_err());
     assert!(blobs(10, &[(0.0, 0.0)], -1.0, &mut rng).is_err());
 }
+
+#[test]
+fn the_adding_problem_marks_two_values_whose_sum_is_the_target() {
+    use nabla_data::sequences::adding_problem;
+    let mut rng = StdRng::seed_from_u64(2);
+    let batch = adding_problem(500, 20, &mut rng).unwrap();
+    assert_eq!((batch.inputs.shape(), batch.targets.shape()), (&[20usize, 500, 2][..], &[500usize, 1][..]));
+    let (x, y) = (batch.inputs.to_vec(), batch.targets.to_vec());
+    for b in 0..500 {
+        let marked: Vec<usize> = (0..20).filter(|t| x[(t * 500 + b) * 2 + 1] == 1.0).collect();
+        assert_eq!(marked.len(), 2);
+        assert!(marked[0] < 10 && marked[1] >= 10, "one marker in each half");
+        let sum: f32 = marked.iter().map(|t| x[(t * 500 + b) * 2]).sum();
+        assert_eq!(sum, y[b]);
+    }
+    let baseline: f32 = y.iter().map(|v| (v - 1.0).powi(2)).sum::<f32>() / 500.0;
+    assert!((baseline - 1.0 / 6.0).abs() < 0.03, "always answering 1 scores about 1/6: {baseline}");
+}
+
+#[test]
+fn sine_windows_predict_the_next_value() {
+    use nabla_data::sequences::{next_step_windows, noisy_sine};
+    let series = noisy_sine(100, 25.0, 0.0, 0.0, &mut StdRng::seed_from_u64(3)).unwrap();
+    assert!(
+        (series[25]).abs() < 1e-5 && (series[50 + 6] - (2.0 * std::f32::consts::PI * 6.0 / 25.0).sin()).abs() < 1e-5
+    );
+    let windows = next_step_windows(&series, 10).unwrap();
+    assert_eq!(windows.inputs.shape(), &[10, 90, 1]);
+    let x = windows.inputs.to_vec();
+    assert_eq!((x[3 * 90 + 7], windows.targets.to_vec()[7]), (series[10], series[17]));
+    assert!(next_step_windows(&series[..5], 10).is_err());
+}

@@ -102,9 +102,12 @@ impl Recurrent {
             });
         }
         let mut finals: Vec<Vec<Tensor>> = vec![Vec::new(); self.kind.state_len()];
-        let mut layer_input = x;
+        // Each layer's input as one [batch, features] tensor per step. Steps are cut from the
+        // input once; later layers take the previous layer's per-step outputs directly, so
+        // no step slices a large tensor (whose gradient would cost the whole tensor per step).
+        let mut layer_input: Vec<Tensor> = (0..steps).map(|t| x.narrow(0, t, 1)?.squeeze(0)).collect::<Result<_>>()?;
         for (layer, cells) in self.cells.iter().enumerate() {
-            let mut outputs = Vec::with_capacity(directions);
+            let mut outputs: Vec<Vec<Tensor>> = Vec::with_capacity(directions);
             for (direction, cell) in cells.iter().enumerate() {
                 let index = layer * directions + direction;
                 let mut state: Vec<Tensor> = match initial {
@@ -113,22 +116,14 @@ impl Recurrent {
                     }
                     None => vec![Tensor::zeros(&[batch, hidden]); self.kind.state_len()],
                 };
-                // The input-side gates of every step in one matmul.
-                let features = layer_input.shape()[2] as isize;
-                let gates = cell.input_gates(&layer_input.reshape(&[-1, features])?)?.reshape(&[
-                    steps as isize,
-                    batch as isize,
-                    -1,
-                ])?;
                 let mut hs = vec![None; steps];
                 let order: Box<dyn Iterator<Item = usize>> =
                     if direction == 0 { Box::new(0..steps) } else { Box::new((0..steps).rev()) };
                 for t in order {
-                    state = cell.step(self.kind, &gates.narrow(0, t, 1)?.squeeze(0)?, &state)?;
+                    state = cell.step(self.kind, &cell.input_gates(&layer_input[t])?, &state)?;
                     hs[t] = Some(state[0].clone());
                 }
-                let hs: Vec<Tensor> = hs.into_iter().map(|h| h.expect("every step ran")).collect();
-                outputs.push(Tensor::stack(&hs.iter().collect::<Vec<_>>(), 0)?);
+                outputs.push(hs.into_iter().map(|h| h.expect("every step ran")).collect());
                 for (slot, s) in finals.iter_mut().zip(state) {
                     slot.push(s);
                 }
@@ -136,12 +131,13 @@ impl Recurrent {
             layer_input = if directions == 1 {
                 outputs.swap_remove(0)
             } else {
-                Tensor::concat(&outputs.iter().collect::<Vec<_>>(), 2)?
+                (0..steps).map(|t| Tensor::concat(&[&outputs[0][t], &outputs[1][t]], 1)).collect::<Result<_>>()?
             };
             if let Some(dropout) = self.dropout.as_ref().filter(|_| layer + 1 < layers) {
-                layer_input = dropout.forward(&layer_input)?;
+                layer_input = layer_input.iter().map(|h| dropout.forward(h)).collect::<Result<_>>()?;
             }
         }
+        let layer_input = Tensor::stack(&layer_input.iter().collect::<Vec<_>>(), 0)?;
         let output = if c.batch_first { layer_input.transpose(0, 1)? } else { layer_input };
         let finals = finals.iter().map(|f| Tensor::stack(&f.iter().collect::<Vec<_>>(), 0)).collect::<Result<_>>()?;
         Ok((output, finals))

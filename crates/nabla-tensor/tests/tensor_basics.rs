@@ -88,3 +88,22 @@ fn matmul_kernel_paths_match_a_naive_product() {
         }
     }
 }
+
+#[test]
+fn matmul_takes_transposed_and_permuted_operands() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let a = Tensor::uniform(&[3, 5, 4], -1.0, 1.0, &mut rng).unwrap();
+    let b = Tensor::uniform(&[3, 6, 5], -1.0, 1.0, &mut rng).unwrap();
+    let contiguous = |x: &Tensor| Tensor::from_vec(x.to_vec(), x.shape()).unwrap();
+    let close = |x: Vec<f32>, y: Vec<f32>| x.iter().zip(&y).all(|(p, q)| (p - q).abs() < 1e-5);
+    // Transposed views are used in place; a permutation that is neither layout is copied.
+    let (at, bt) = (a.transpose(1, 2).unwrap(), b.transpose(1, 2).unwrap());
+    let want = contiguous(&at).matmul(&contiguous(&bt)).unwrap().to_vec();
+    for (x, y) in [(&at, &bt), (&contiguous(&at), &bt), (&at, &contiguous(&bt))] {
+        assert!(close(x.matmul(y).unwrap().to_vec(), want.clone()));
+    }
+    let strided = a.permute(&[1, 0, 2]).unwrap(); // [5, 3, 4] with strided batch axes
+    let right = at.narrow(0, 0, 1).unwrap(); // [1, 4, 5]
+    let want = contiguous(&strided).matmul(&contiguous(&right)).unwrap().to_vec();
+    assert!(close(strided.matmul(&right).unwrap().to_vec(), want));
+}

@@ -9,8 +9,43 @@ use crate::tensor::{Data, Tensor};
 
 struct Matmul;
 
-fn operand<'a>(values: &'a [f32], shape: &'a [usize], transpose: bool) -> Operand<'a> {
-    Operand { values, shape, transpose }
+/// A matmul operand in a layout the kernel takes without copying: the stored (row-major)
+/// values, their shape, and whether the logical matrices are their transposes. A transposed
+/// view (`w.t()`) is used as it lies; only other strided layouts are copied.
+struct Stored<'a> {
+    values: std::borrow::Cow<'a, [f32]>,
+    shape: Vec<usize>,
+    transposed: bool,
+}
+
+impl<'a> Stored<'a> {
+    fn new(data: &'a Data) -> Self {
+        if let Some(values) = data.as_slice() {
+            return Stored { values: values.into(), shape: data.shape().to_vec(), transposed: false };
+        }
+        let mut swapped = data.view();
+        swapped.swap_axes(data.ndim() - 2, data.ndim() - 1);
+        if let Some(values) = swapped.to_slice() {
+            return Stored { values: values.into(), shape: swapped.shape().to_vec(), transposed: true };
+        }
+        let contiguous = data.as_standard_layout().into_owned().into_raw_vec_and_offset().0;
+        Stored { values: contiguous.into(), shape: data.shape().to_vec(), transposed: false }
+    }
+
+    /// The logical matrices (transposed again when `transpose`).
+    fn operand(&self, transpose: bool) -> Operand<'_> {
+        Operand { values: &self.values, shape: &self.shape, transpose: self.transposed != transpose }
+    }
+
+    /// The logical shape `[..., rows, cols]`.
+    fn logical_shape(&self) -> Vec<usize> {
+        let mut shape = self.shape.clone();
+        if self.transposed {
+            let n = shape.len();
+            shape.swap(n - 2, n - 1);
+        }
+        shape
+    }
 }
 
 /// The broadcast batch shape of `[..., m, k] @ [..., k, n]`, checking the inner dimensions.
@@ -32,26 +67,22 @@ impl Op for Matmul {
     }
 
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
-        let (a, b) = (inputs[0].as_standard_layout(), inputs[1].as_standard_layout());
-        let batch = batch_shape(a.shape(), b.shape())?;
-        let (av, bv) = (a.as_slice().expect("standard layout"), b.as_slice().expect("standard layout"));
-        Ok(batched_matmul(&operand(av, a.shape(), false), &operand(bv, b.shape(), false), &batch).into_shared())
+        let (a, b) = (Stored::new(inputs[0]), Stored::new(inputs[1]));
+        let batch = batch_shape(&a.logical_shape(), &b.logical_shape())?;
+        Ok(batched_matmul(&a.operand(false), &b.operand(false), &batch).into_shared())
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let (a, b) = (ctx.inputs[0].as_standard_layout(), ctx.inputs[1].as_standard_layout());
-        let g = ctx.grad_output.as_standard_layout();
-        let batch = &g.shape()[..g.ndim() - 2];
-        let (av, bv, gv) =
-            (a.as_slice().expect("standard"), b.as_slice().expect("standard"), g.as_slice().expect("standard"));
+        let (a, b, g) = (Stored::new(&ctx.inputs[0]), Stored::new(&ctx.inputs[1]), Stored::new(ctx.grad_output));
+        let batch = &g.shape[..g.shape.len() - 2];
         // dA = G Bᵀ and dB = Aᵀ G per batch, then summed over the batch axes each side broadcast.
         let grad_a = ctx.needs_grad[0].then(|| {
-            let full = batched_matmul(&operand(gv, g.shape(), false), &operand(bv, b.shape(), true), batch);
-            sum_to_shape(full.into_shared(), a.shape())
+            let full = batched_matmul(&g.operand(false), &b.operand(true), batch);
+            sum_to_shape(full.into_shared(), ctx.inputs[0].shape())
         });
         let grad_b = ctx.needs_grad[1].then(|| {
-            let full = batched_matmul(&operand(av, a.shape(), true), &operand(gv, g.shape(), false), batch);
-            sum_to_shape(full.into_shared(), b.shape())
+            let full = batched_matmul(&a.operand(true), &g.operand(false), batch);
+            sum_to_shape(full.into_shared(), ctx.inputs[1].shape())
         });
         Ok(vec![grad_a, grad_b])
     }
