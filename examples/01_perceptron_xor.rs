@@ -88,7 +88,8 @@ fn panel(title: String, outputs: Vec<f32>, data: &Labelled) -> RegionPanel {
     RegionPanel { title, values, points }
 }
 
-fn main() -> Result<()> {
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let mut panels = Vec::new();
     for (name, data) in [("AND", and_gate()), ("OR", or_gate()), ("XOR", xor())] {
         let (model, report, accuracies) = perceptron(&data, 100)?;
@@ -120,7 +121,7 @@ fn main() -> Result<()> {
 
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/perceptron_xor.png");
     let map = panels.into_iter().fold(RegionMap::new("Decision regions", RANGE, RANGE), RegionMap::panel);
-    map.write_png(path).map_err(|e| nabla::Error::InvalidArgument { op: "write chart", reason: e.to_string() })?;
+    map.write_png(path)?;
     println!("wrote {path}");
     Ok(())
 }

@@ -98,7 +98,8 @@ fn gradient_norms(activation: Activation, steps: usize, seed: u64) -> Result<Vec
     Ok(history)
 }
 
-fn main() -> Result<()> {
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let steps = 3;
     let mut chart =
         LineChart::new("Weight-gradient norm per layer (first SGD step)", "layer", "gradient norm (log scale)").log_y();
@@ -115,7 +116,7 @@ fn main() -> Result<()> {
         chart = chart.series(Series::new(format!("{activation:?}"), points));
     }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/vanishing_gradient.png");
-    chart.write_png(path).map_err(|e| nabla::Error::InvalidArgument { op: "write chart", reason: e.to_string() })?;
+    chart.write_png(path)?;
     println!("wrote {path}");
     Ok(())
 }

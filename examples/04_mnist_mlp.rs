@@ -83,7 +83,8 @@ fn train(epochs: usize, seed: u64, log: bool) -> Result<Vec<Epoch>> {
     Ok(history)
 }
 
-fn main() -> Result<()> {
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     nabla::tensor::set_flush_denormal(true);
     let seed = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let history = train(15, seed, true)?;
@@ -102,7 +103,7 @@ fn main() -> Result<()> {
         .series(series("test error (1 − accuracy)", |e| 1.0 - e.test_accuracy))
         .log_y();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/mnist_mlp.png");
-    chart.write_png(path).map_err(|e| nabla::Error::InvalidArgument { op: "write chart", reason: e.to_string() })?;
+    chart.write_png(path)?;
     println!("wrote {path}");
     Ok(())
 }

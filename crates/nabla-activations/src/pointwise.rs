@@ -1,8 +1,8 @@
 //! Element-wise activations: each a row of one table giving the value and the derivative (from
-//! the input `x` and the output `y`), run as one fused op.
+//! the input `x` and the output `y`), run as one fused op by the core's `apply_pointwise`.
 
-use nabla_tensor::elementwise::{map1, map3};
-use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor};
+use nabla_tensor::elementwise::Pointwise;
+use nabla_tensor::{Error, Result, Tensor};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -30,7 +30,7 @@ fn logistic(x: f32) -> f32 {
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const GELU_TANH_CUBIC: f32 = 0.044_715;
 
-impl Kind {
+impl Pointwise for Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Sigmoid => "sigmoid",
@@ -137,27 +137,8 @@ impl Kind {
     }
 }
 
-struct Pointwise(Kind);
-
-impl Op for Pointwise {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-
-    fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
-        let kind = self.0;
-        Ok(map1(inputs[0], move |x| kind.value(x)))
-    }
-
-    fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let kind = self.0;
-        let g = ctx.grad_output;
-        Ok(vec![Some(map3(g, &ctx.inputs[0], ctx.output, g.shape(), move |g, x, y| g * kind.derivative(x, y)))])
-    }
-}
-
 fn apply(x: &Tensor, kind: Kind) -> Result<Tensor> {
-    Tensor::apply(Pointwise(kind), &[x])
+    x.apply_pointwise(kind)
 }
 
 /// The logistic sigmoid `1 / (1 + e^-x)` (`torch.sigmoid`).

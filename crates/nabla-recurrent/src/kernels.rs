@@ -21,6 +21,11 @@ fn rows(data: &Data) -> std::borrow::Cow<'_, [f32]> {
     }
 }
 
+/// The LSTM's gates (i, f, g, o) for hidden unit `j` of one row of pre-activations.
+fn lstm_gates(g: &[f32], h: usize, j: usize) -> (f32, f32, f32, f32) {
+    (sigmoid(g[j]), sigmoid(g[h + j]), g[2 * h + j].tanh(), sigmoid(g[3 * h + j]))
+}
+
 /// LSTM step: inputs `gates` `[B, 4H]` (i, f, g, o pre-activations, biases included) and
 /// `c` `[B, H]`; output `[B, 2H]` = `[h' | c']` with `c' = f·c + i·g`, `h' = o·tanh(c')`.
 pub(crate) struct LstmStep;
@@ -37,7 +42,7 @@ impl Op for LstmStep {
         for row in 0..b {
             let g = &gates[row * 4 * h..(row + 1) * 4 * h];
             for j in 0..h {
-                let (i, f, gg, o) = (sigmoid(g[j]), sigmoid(g[h + j]), g[2 * h + j].tanh(), sigmoid(g[3 * h + j]));
+                let (i, f, gg, o) = lstm_gates(g, h, j);
                 let c_new = f * c[row * h + j] + i * gg;
                 out[row * 2 * h + j] = o * c_new.tanh();
                 out[row * 2 * h + h + j] = c_new;
@@ -55,7 +60,7 @@ impl Op for LstmStep {
         for row in 0..b {
             let g = &gates[row * 4 * h..(row + 1) * 4 * h];
             for j in 0..h {
-                let (i, f, gg, o) = (sigmoid(g[j]), sigmoid(g[h + j]), g[2 * h + j].tanh(), sigmoid(g[3 * h + j]));
+                let (i, f, gg, o) = lstm_gates(g, h, j);
                 let c_new = out[row * 2 * h + h + j];
                 let tanh_c = c_new.tanh();
                 let (dh, dc_out) = (grad[row * 2 * h + j], grad[row * 2 * h + h + j]);
@@ -72,6 +77,13 @@ impl Op for LstmStep {
         let d_c = ArrayD::from_shape_vec(IxDyn(&[b, h]), d_c).expect("B×H").into_shared();
         Ok(vec![ctx.needs_grad[0].then_some(d_gates), ctx.needs_grad[1].then_some(d_c)])
     }
+}
+
+/// The GRU's gates (r, z, n) for hidden unit `j` of one row of `gi` and `gh`.
+fn gru_gates(x: &[f32], y: &[f32], h: usize, j: usize) -> (f32, f32, f32) {
+    let r = sigmoid(x[j] + y[j]);
+    let z = sigmoid(x[h + j] + y[h + j]);
+    (r, z, (x[2 * h + j] + r * y[2 * h + j]).tanh())
 }
 
 /// GRU step: inputs `gi` `[B, 3H]` (`x W_ihᵀ + b_ih`), `gh` `[B, 3H]` (`h W_hhᵀ + b_hh`) and
@@ -91,9 +103,7 @@ impl Op for GruStep {
         for row in 0..b {
             let (x, y) = (&gi[row * 3 * h..(row + 1) * 3 * h], &gh[row * 3 * h..(row + 1) * 3 * h]);
             for j in 0..h {
-                let r = sigmoid(x[j] + y[j]);
-                let z = sigmoid(x[h + j] + y[h + j]);
-                let n = (x[2 * h + j] + r * y[2 * h + j]).tanh();
+                let (_, z, n) = gru_gates(x, y, h, j);
                 out[row * h + j] = (1.0 - z) * n + z * hp[row * h + j];
             }
         }
@@ -108,9 +118,7 @@ impl Op for GruStep {
         for row in 0..b {
             let (x, y) = (&gi[row * 3 * h..(row + 1) * 3 * h], &gh[row * 3 * h..(row + 1) * 3 * h]);
             for j in 0..h {
-                let r = sigmoid(x[j] + y[j]);
-                let z = sigmoid(x[h + j] + y[h + j]);
-                let n = (x[2 * h + j] + r * y[2 * h + j]).tanh();
+                let (r, z, n) = gru_gates(x, y, h, j);
                 let dh = grad[row * h + j];
                 let dn = dh * (1.0 - z) * (1.0 - n * n);
                 let dz = dh * (hp[row * h + j] - n) * z * (1.0 - z);

@@ -51,7 +51,7 @@ pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradche
 pub use op::{BackwardContext, Op};
 /// Parallel element-wise maps for writing fused op kernels.
 pub mod elementwise {
-    pub use crate::kernels::elementwise::{PARALLEL_THRESHOLD, map1, map2, map3};
+    pub use crate::kernels::elementwise::{PARALLEL_THRESHOLD, Pointwise, map1, map2, map3};
 }
 
 pub use tensor::{Data, Tensor, TensorId, live_tensor_count};

@@ -66,3 +66,48 @@ pub fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, 
 pub(crate) fn add_same_shape(a: &Data, b: &Data) -> Data {
     map2(a, b, a.shape(), |x, y| x + y)
 }
+
+/// An element-wise function given by its value and its derivative: implement this for a small
+/// `Copy` description (often an enum of functions) and [`Tensor::apply_pointwise`] makes it a
+/// differentiable op with a fused forward and backward.
+///
+/// [`Tensor::apply_pointwise`]: crate::Tensor::apply_pointwise
+pub trait Pointwise: Copy + Send + Sync + 'static {
+    /// The op's name, for errors.
+    fn name(self) -> &'static str;
+    /// f(x).
+    fn value(self, x: f32) -> f32;
+    /// f'(x), given the input `x` and the output `y = f(x)` (whichever is cheaper to use).
+    fn derivative(self, x: f32, y: f32) -> f32;
+}
+
+/// The op of a [`Pointwise`] function.
+pub(crate) struct PointwiseOp<P: Pointwise>(pub(crate) P);
+
+impl<P: Pointwise> crate::Op for PointwiseOp<P> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn forward(&mut self, inputs: &[&Data]) -> crate::Result<Data> {
+        let f = self.0;
+        Ok(map1(inputs[0], move |x| f.value(x)))
+    }
+
+    fn backward(&self, ctx: &crate::BackwardContext<'_>) -> crate::Result<Vec<Option<Data>>> {
+        let f = self.0;
+        let g = ctx.grad_output;
+        Ok(vec![Some(map3(g, &ctx.inputs[0], ctx.output, g.shape(), move |g, x, y| g * f.derivative(x, y)))])
+    }
+}
+
+impl crate::Tensor {
+    /// Applies an element-wise function described by its value and derivative, as one fused
+    /// differentiable op (how the core's unary ops and nabla-activations are built).
+    ///
+    /// # Errors
+    /// None in practice; the `Result` is the op convention.
+    pub fn apply_pointwise<P: Pointwise>(&self, f: P) -> crate::Result<crate::Tensor> {
+        crate::Tensor::apply(PointwiseOp(f), &[self])
+    }
+}

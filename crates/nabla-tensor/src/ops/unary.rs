@@ -2,9 +2,8 @@
 //! Each is one row of a table: the value and its derivative (from the input and the output).
 
 use crate::error::{Error, Result};
-use crate::kernels::elementwise::{map1, map3};
-use crate::op::{BackwardContext, Op};
-use crate::tensor::{Data, Tensor};
+use crate::kernels::elementwise::Pointwise;
+use crate::tensor::Tensor;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -19,7 +18,7 @@ enum Kind {
     Clamp(f32, f32),
 }
 
-impl Kind {
+impl Pointwise for Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Neg => "neg",
@@ -48,7 +47,6 @@ impl Kind {
         }
     }
 
-    /// d value / dx, given the input `x` and the output `y`.
     fn derivative(self, x: f32, y: f32) -> f32 {
         match self {
             Kind::Neg => -1.0,
@@ -84,28 +82,9 @@ impl Kind {
     }
 }
 
-struct Unary(Kind);
-
-impl Op for Unary {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-
-    fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
-        let kind = self.0;
-        Ok(map1(inputs[0], move |x| kind.value(x)))
-    }
-
-    fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let kind = self.0;
-        let g = ctx.grad_output;
-        Ok(vec![Some(map3(g, &ctx.inputs[0], ctx.output, g.shape(), move |g, x, y| g * kind.derivative(x, y)))])
-    }
-}
-
 impl Tensor {
     fn unary(&self, kind: Kind) -> Result<Tensor> {
-        Tensor::apply(Unary(kind), &[self])
+        self.apply_pointwise(kind)
     }
 
     /// `-self`.
