@@ -34,5 +34,5 @@
 mod pointwise;
 mod softmax;
 
-pub use pointwise::{elu, gelu, gelu_tanh, leaky_relu, relu, sigmoid, silu, softplus, tanh};
+pub use pointwise::{elu, gelu, gelu_tanh, leaky_relu, logistic, relu, sigmoid, silu, softplus, tanh};
 pub use softmax::{log_softmax, softmax};

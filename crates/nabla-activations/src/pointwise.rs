@@ -17,8 +17,9 @@ enum Kind {
     Silu,
 }
 
-/// `1 / (1 + e^-x)` without overflowing `exp` for large |x|.
-fn logistic(x: f32) -> f32 {
+/// The scalar logistic function `1 / (1 + e^-x)`, without overflowing `exp` for large |x|
+/// (for fused kernels elsewhere, such as the LSTM's gates).
+pub fn logistic(x: f32) -> f32 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
     } else {

@@ -1,5 +1,6 @@
 //! Binary cross-entropy, on probabilities and on logits, each a fused element-wise op.
 
+use nabla_activations::logistic;
 use nabla_tensor::elementwise::{map2, map3};
 use nabla_tensor::shape::broadcast_shapes;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor};
@@ -61,16 +62,6 @@ fn softplus_of_negative(x: f32) -> f32 {
     (-x.abs()).exp().ln_1p() + (-x).max(0.0)
 }
 
-/// `1 / (1 + e^x)` without overflow.
-fn sigmoid_of_negative(x: f32) -> f32 {
-    if x >= 0.0 {
-        let e = (-x).exp();
-        e / (1.0 + e)
-    } else {
-        1.0 / (1.0 + x.exp())
-    }
-}
-
 impl Op for BceWithLogits {
     fn name(&self) -> &'static str {
         "binary_cross_entropy_with_logits"
@@ -85,7 +76,7 @@ impl Op for BceWithLogits {
         untracked_target("binary_cross_entropy_with_logits (gradient for the target)", ctx.needs_grad[1])?;
         untracked_target("binary_cross_entropy_with_logits (gradient for pos_weight)", ctx.needs_grad[2])?;
         let (x, t, w) = (&ctx.inputs[0], &ctx.inputs[1], &ctx.inputs[2]);
-        let slope = map3(x, t, w, x.shape(), |x, t, w| (1.0 - t) - log_weight(t, w) * sigmoid_of_negative(x));
+        let slope = map3(x, t, w, x.shape(), |x, t, w| (1.0 - t) - log_weight(t, w) * logistic(-x));
         Ok(vec![Some(map2(&slope, ctx.grad_output, x.shape(), |s, g| s * g)), None, None])
     }
 }

@@ -2,17 +2,9 @@
 //! (from one matmul per input and per hidden state), one forward kernel computes the new state
 //! and one backward kernel all the gradients, instead of a chain of a dozen small ops.
 
+use nabla_activations::logistic as sigmoid;
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use ndarray::{ArrayD, IxDyn};
-
-fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
 
 fn rows(data: &Data) -> std::borrow::Cow<'_, [f32]> {
     match data.as_slice() {
