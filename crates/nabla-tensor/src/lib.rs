@@ -49,6 +49,11 @@ pub use denormal::set_flush_denormal;
 pub use error::{Error, Result, Shape};
 pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradcheck};
 pub use op::{BackwardContext, Op};
+/// Matrix multiply on plain slices, for fused op kernels.
+pub mod linalg {
+    pub use crate::kernels::gemm::matmul_slices;
+}
+
 /// Parallel element-wise maps for writing fused op kernels.
 pub mod elementwise {
     pub use crate::kernels::elementwise::{PARALLEL_THRESHOLD, Pointwise, map1, map2, map3};

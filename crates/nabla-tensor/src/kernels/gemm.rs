@@ -196,3 +196,32 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
         );
     }
 }
+
+/// `c = op(a) · op(b)` for one `m×k` by `k×n` product into the row-major `m×n` slice `c`:
+/// `a` is row-major `[m, k]`, or `[k, m]` when `a_transposed`; likewise `b` `[k, n]` or
+/// `[n, k]`. Runs on the calling thread (callers parallelise over their own work, such as the
+/// images of a batch). The kernel under `Tensor::matmul`, public for fused ops (convolution).
+///
+/// # Panics
+/// When a slice is shorter than its matrix (a bug in the calling kernel).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_slices(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_transposed: bool,
+    b: &[f32],
+    b_transposed: bool,
+    c: &mut [f32],
+) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul_slices: slice shorter than its matrix");
+    if m * n == 0 {
+        return;
+    }
+    let (a_rs, a_cs) = if a_transposed { (1, m) } else { (k, 1) };
+    let (b_rs, b_cs) = if b_transposed { (1, k) } else { (n, 1) };
+    let a = MatRef { values: a, rs: a_rs, cs: a_cs, transposed: a_transposed };
+    let b = MatRef { values: b, rs: b_rs, cs: b_cs, transposed: b_transposed };
+    sgemm(m, n, k, &a, &b, c, 1);
+}

@@ -1,0 +1,144 @@
+//! 2-D pooling over each channel plane: max (with its arg-max saved for the backward pass),
+//! average, and adaptive average. The windows of one plane are computed once and reused for
+//! every plane, planes in parallel.
+
+use nabla_tensor::{BackwardContext, Data, Op, Result};
+use rayon::prelude::*;
+
+/// Which pooling, with the windows each output position reads (flat indices into an input
+/// plane) and the divisor of an average.
+#[derive(Debug, Clone)]
+pub(crate) struct Windows {
+    pub out_hw: (usize, usize),
+    pub windows: Vec<Vec<usize>>,
+    /// Per window: divide the sum by this (average pools); unused for max.
+    pub divisors: Vec<f32>,
+}
+
+impl Windows {
+    /// Sliding windows of `kernel` every `stride` over a `height × width` plane padded by
+    /// `padding` (padded cells are left out of the index lists), with `dilation`. `None` when
+    /// the kernel does not fit. Average divisors count the padding (PyTorch's
+    /// `count_include_pad=True`).
+    pub fn sliding(
+        hw: (usize, usize),
+        kernel: (usize, usize),
+        stride: (usize, usize),
+        padding: (usize, usize),
+        dilation: (usize, usize),
+    ) -> Option<Windows> {
+        let extent = |n: usize, k: usize, s: usize, p: usize, d: usize| {
+            let span = d * (k - 1) + 1;
+            (n + 2 * p >= span).then(|| (n + 2 * p - span) / s + 1)
+        };
+        let out_hw = (
+            extent(hw.0, kernel.0, stride.0, padding.0, dilation.0)?,
+            extent(hw.1, kernel.1, stride.1, padding.1, dilation.1)?,
+        );
+        let mut windows = Vec::with_capacity(out_hw.0 * out_hw.1);
+        for oh in 0..out_hw.0 {
+            for ow in 0..out_hw.1 {
+                let mut cells = Vec::with_capacity(kernel.0 * kernel.1);
+                for ki in 0..kernel.0 {
+                    for kj in 0..kernel.1 {
+                        let ih = (oh * stride.0 + ki * dilation.0) as isize - padding.0 as isize;
+                        let iw = (ow * stride.1 + kj * dilation.1) as isize - padding.1 as isize;
+                        if ih >= 0 && iw >= 0 && (ih as usize) < hw.0 && (iw as usize) < hw.1 {
+                            cells.push(ih as usize * hw.1 + iw as usize);
+                        }
+                    }
+                }
+                windows.push(cells);
+            }
+        }
+        let divisors = vec![(kernel.0 * kernel.1) as f32; windows.len()];
+        Some(Windows { out_hw, windows, divisors })
+    }
+
+    /// PyTorch's adaptive bins: output cell `i` of `n` covers `⌊i·H/n⌋ .. ⌈(i+1)·H/n⌉`.
+    pub fn adaptive(hw: (usize, usize), out_hw: (usize, usize)) -> Windows {
+        let bins = |size: usize, n: usize| (0..n).map(move |i| (i * size / n, ((i + 1) * size).div_ceil(n)));
+        let mut windows = Vec::with_capacity(out_hw.0 * out_hw.1);
+        for (h0, h1) in bins(hw.0, out_hw.0) {
+            for (w0, w1) in bins(hw.1, out_hw.1) {
+                windows.push((h0..h1).flat_map(|h| (w0..w1).map(move |w| h * hw.1 + w)).collect::<Vec<_>>());
+            }
+        }
+        let divisors = windows.iter().map(|w| w.len() as f32).collect();
+        Windows { out_hw, windows, divisors }
+    }
+}
+
+/// The pooling op over `[N, C, H, W]`.
+pub(crate) struct PoolOp {
+    pub name: &'static str,
+    pub max: bool,
+    pub windows: Windows,
+    /// Max pooling: for each output element, the flat input index it came from.
+    pub arg: Vec<usize>,
+}
+
+impl Op for PoolOp {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
+        let x = inputs[0].as_standard_layout();
+        let shape = x.shape().to_vec();
+        let plane = shape[2] * shape[3];
+        let out_plane = self.windows.windows.len();
+        let values = x.as_slice().expect("standard layout");
+        let per_plane: Vec<(Vec<f32>, Vec<usize>)> = values
+            .par_chunks(plane.max(1))
+            .enumerate()
+            .map(|(p, input)| {
+                let mut out = Vec::with_capacity(out_plane);
+                let mut arg = Vec::with_capacity(if self.max { out_plane } else { 0 });
+                for (window, divisor) in self.windows.windows.iter().zip(&self.windows.divisors) {
+                    if self.max {
+                        let best = window.iter().copied().fold(None, |best: Option<usize>, i| match best {
+                            Some(b) if !(input[i] > input[b]) && !input[i].is_nan() => Some(b),
+                            _ => Some(i),
+                        });
+                        let i = best.expect("every window holds a cell");
+                        out.push(input[i]);
+                        arg.push(p * plane + i);
+                    } else {
+                        out.push(window.iter().map(|&i| input[i]).sum::<f32>() / divisor);
+                    }
+                }
+                (out, arg)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(shape[0] * shape[1] * out_plane);
+        self.arg.clear();
+        for (values, arg) in per_plane {
+            out.extend(values);
+            self.arg.extend(arg);
+        }
+        let out_shape = [shape[0], shape[1], self.windows.out_hw.0, self.windows.out_hw.1];
+        Ok(Data::from_shape_vec(nabla_tensor::ndarray::IxDyn(&out_shape), out).expect("one value per output"))
+    }
+
+    fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
+        let shape = ctx.inputs[0].shape();
+        let plane = shape[2] * shape[3];
+        let g = ctx.grad_output.as_standard_layout();
+        let g = g.as_slice().expect("standard layout");
+        let mut dx = vec![0.0f32; shape.iter().product()];
+        if self.max {
+            for (&i, &gv) in self.arg.iter().zip(g) {
+                dx[i] += gv;
+            }
+        } else {
+            let out_plane = self.windows.windows.len();
+            dx.par_chunks_mut(plane.max(1)).zip(g.par_chunks(out_plane.max(1))).for_each(|(dx, g)| {
+                for ((window, divisor), &gv) in self.windows.windows.iter().zip(&self.windows.divisors).zip(g) {
+                    window.iter().for_each(|&i| dx[i] += gv / divisor);
+                }
+            });
+        }
+        Ok(vec![Some(Data::from_shape_vec(ctx.inputs[0].raw_dim(), dx).expect("input shape"))])
+    }
+}

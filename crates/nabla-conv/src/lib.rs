@@ -1,0 +1,23 @@
+//! # nabla-conv
+//!
+//! Convolutional layers for nabla, with PyTorch's options, weight layouts and default
+//! initialisation. Each convolution and pooling is one fused op with its own forward and
+//! backward kernel (im2col plus one matrix multiply per image and group; col2im for the
+//! adjoint), parallel over the batch and channels.
+//!
+//! - [`Conv2d`]: stride, padding, dilation, groups, bias; `weight` `[out, in/groups, kh, kw]`.
+//! - [`ConvTranspose2d`]: the same plus output padding; `weight` `[in, out/groups, kh, kw]`.
+//! - [`MaxPool2d`], [`AvgPool2d`], [`AdaptiveAvgPool2d`].
+//! - [`batch_norm_2d`]: `nn.BatchNorm2d` (nabla-nn's batch norm over `[N, C, H, W]`).
+
+mod conv2d;
+mod kernels;
+mod pool;
+
+pub use conv2d::{Conv2d, Conv2dConfig, ConvTranspose2d};
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Pool2dConfig};
+
+/// `nn.BatchNorm2d`: batch normalisation of `[N, C, H, W]` per channel, with running statistics.
+pub fn batch_norm_2d(config: nabla_nn::BatchNormConfig) -> nabla_nn::BatchNorm {
+    nabla_nn::BatchNorm::with_ranks(config, &[4], "BatchNorm2d")
+}
