@@ -50,7 +50,10 @@ impl Conv2dConfig {
         if s.0 == 0 || s.1 == 0 || d.0 == 0 || d.1 == 0 || k.0 == 0 || k.1 == 0 {
             return bad(format!("stride {s:?}, dilation {d:?} and kernel {k:?} must be at least 1"));
         }
-        if self.groups == 0 || self.in_channels % self.groups != 0 || self.out_channels % self.groups != 0 {
+        if self.groups == 0
+            || !self.in_channels.is_multiple_of(self.groups)
+            || !self.out_channels.is_multiple_of(self.groups)
+        {
             return bad(format!(
                 "groups {} must divide in_channels {} and out_channels {}",
                 self.groups, self.in_channels, self.out_channels

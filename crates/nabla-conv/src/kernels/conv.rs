@@ -59,7 +59,7 @@ impl ConvSpec {
             Some(_) => (w0 / g, w1),
         };
         let weight_in = if self.transposed.is_some() { w0 } else { w1 * g };
-        if channels != weight_in || channels % g != 0 {
+        if channels != weight_in || !channels.is_multiple_of(g) {
             return Err(shapes(format!(
                 "the input has {channels} channels, the weight expects {weight_in} (groups {g})"
             )));

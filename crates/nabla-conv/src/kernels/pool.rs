@@ -98,7 +98,7 @@ impl Op for PoolOp {
                 for (window, divisor) in self.windows.windows.iter().zip(&self.windows.divisors) {
                     if self.max {
                         let best = window.iter().copied().fold(None, |best: Option<usize>, i| match best {
-                            Some(b) if !(input[i] > input[b]) && !input[i].is_nan() => Some(b),
+                            Some(b) if input[i] <= input[b] || input[b].is_nan() => Some(b),
                             _ => Some(i),
                         });
                         let i = best.expect("every window holds a cell");
