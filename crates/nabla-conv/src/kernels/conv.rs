@@ -72,6 +72,7 @@ impl ConvSpec {
             stride: self.stride,
             padding: self.padding,
             dilation: self.dilation,
+            positions: (0, 0),
         };
         let too_large = || {
             shapes(format!(
@@ -81,8 +82,9 @@ impl ConvSpec {
         };
         match self.transposed {
             None => {
-                let geometry = geometry(in_per_group, h, wd);
-                let out_hw = geometry.output().ok_or_else(too_large)?;
+                let mut geometry = geometry(in_per_group, h, wd);
+                let out_hw = geometry.convolution_positions().ok_or_else(too_large)?;
+                geometry.positions = out_hw;
                 Ok(Layout { batch, groups: g, in_per_group, out_per_group, in_hw: (h, wd), out_hw, geometry })
             }
             Some(output_padding) => {
@@ -98,12 +100,8 @@ impl ConvSpec {
                 if oh == 0 || ow == 0 {
                     return Err(shapes(format!("padding {:?} leaves no output", self.padding)));
                 }
-                let geometry = geometry(out_per_group, oh, ow);
-                if geometry.output() != Some((h, wd)) {
-                    return Err(shapes(format!(
-                        "the output {oh}×{ow} does not fold back onto the {h}×{wd} input (check padding and output_padding)"
-                    )));
-                }
+                // The kernel sits at each input position of the (larger) output image.
+                let geometry = Geometry { positions: (h, wd), ..geometry(out_per_group, oh, ow) };
                 Ok(Layout { batch, groups: g, in_per_group, out_per_group, in_hw: (h, wd), out_hw: (oh, ow), geometry })
             }
         }

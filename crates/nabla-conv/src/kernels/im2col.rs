@@ -12,12 +12,15 @@ pub(crate) struct Geometry {
     pub stride: (usize, usize),
     pub padding: (usize, usize),
     pub dilation: (usize, usize),
+    /// The kernel positions `(rows, columns)`: the convolution's output size, or for a
+    /// transposed convolution the size of its input.
+    pub positions: (usize, usize),
 }
 
 impl Geometry {
-    /// The output positions `(rows, columns)`; `None` when the dilated kernel does not fit in
-    /// the padded image.
-    pub fn output(&self) -> Option<(usize, usize)> {
+    /// The positions a convolution of this geometry has over its image, `None` when the
+    /// dilated kernel does not fit in the padded image.
+    pub fn convolution_positions(&self) -> Option<(usize, usize)> {
         let extent = |size: usize, pad: usize, k: usize, d: usize, s: usize| {
             let padded = size + 2 * pad;
             let span = d * (k - 1) + 1;
@@ -37,7 +40,7 @@ impl Geometry {
     /// For each column-matrix row `(c, ki, kj)` and output position, the image index it reads
     /// (or `None` in the padding), visited in row-major order of the column matrix.
     fn for_each(&self, mut visit: impl FnMut(usize, Option<usize>)) {
-        let (out_h, out_w) = self.output().expect("checked geometry");
+        let (out_h, out_w) = self.positions;
         let (kh, kw) = self.kernel;
         let mut at = 0;
         for c in 0..self.channels {

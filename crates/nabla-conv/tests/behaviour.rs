@@ -1,0 +1,110 @@
+//! Gradient checks of every convolution and pooling option (input, weight and bias), and the
+//! typed errors for impossible configurations.
+
+use nabla_conv::*;
+use nabla_nn::Module;
+use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla_tensor::{Error, Tensor};
+use nabla_testkit::{assert_gradients, uniform};
+
+/// Gradient-checks a convolution layer's input, weight and bias together.
+fn check_conv(
+    name: &str,
+    layer_weight: &Tensor,
+    layer_bias: &Tensor,
+    x: Tensor,
+    run: impl Fn(&Tensor, &Tensor, &Tensor) -> nabla_tensor::Result<Tensor>,
+) {
+    assert_gradients(name, |t| run(&t[0], &t[1], &t[2]), vec![x, layer_weight.clone(), layer_bias.clone()]);
+}
+
+#[test]
+fn convolutions_pass_gradcheck_with_every_option() {
+    let rng = &mut StdRng::seed_from_u64(0);
+    let configs = [
+        Conv2dConfig { padding: (1, 1), ..Conv2dConfig::new(2, 3, 3) },
+        Conv2dConfig { stride: (2, 1), padding: (0, 1), dilation: (1, 2), ..Conv2dConfig::new(2, 3, 2) },
+        Conv2dConfig { groups: 2, kernel_size: (3, 2), ..Conv2dConfig::new(4, 2, 3) },
+    ];
+    for (i, config) in configs.into_iter().enumerate() {
+        let conv = Conv2d::new(config, rng).unwrap();
+        let x = uniform(&[2, config.in_channels, 6, 5], -1.0, 1.0, i as u64);
+        check_conv(&format!("Conv2d {config:?}"), &conv.weight, conv.bias.as_ref().unwrap(), x, |x, w, b| {
+            let mut layer = conv.clone();
+            (layer.weight, layer.bias) = (w.clone(), Some(b.clone()));
+            layer.forward(x)
+        });
+    }
+    let transposed = [
+        Conv2dConfig { stride: (2, 2), padding: (1, 1), output_padding: (1, 1), ..Conv2dConfig::new(2, 3, 3) },
+        Conv2dConfig {
+            stride: (2, 2),
+            padding: (1, 0),
+            groups: 2,
+            output_padding: (0, 1),
+            ..Conv2dConfig::new(4, 2, 3)
+        },
+        Conv2dConfig { stride: (1, 2), dilation: (2, 1), output_padding: (1, 0), ..Conv2dConfig::new(2, 2, 2) },
+    ];
+    for (i, config) in transposed.into_iter().enumerate() {
+        let conv = ConvTranspose2d::new(config, rng).unwrap();
+        let x = uniform(&[2, config.in_channels, 4, 3], -1.0, 1.0, 10 + i as u64);
+        check_conv(&format!("ConvTranspose2d {config:?}"), &conv.weight, conv.bias.as_ref().unwrap(), x, |x, w, b| {
+            let mut layer = conv.clone();
+            (layer.weight, layer.bias) = (w.clone(), Some(b.clone()));
+            layer.forward(x)
+        });
+    }
+}
+
+#[test]
+fn pooling_passes_gradcheck_including_stride_unlike_kernel() {
+    // Distinct values spaced wider than the finite-difference step, so arg-maxes hold still.
+    let order: Vec<f32> = (0..2 * 2 * 7 * 6).map(|i| ((i * 37) % 168) as f32 * 0.05).collect();
+    let x = Tensor::from_vec(order, &[2, 2, 7, 6]).unwrap();
+    let overlapping = Pool2dConfig { kernel_size: (3, 2), stride: (2, 1), padding: (1, 1), dilation: (1, 1) };
+    assert_gradients("MaxPool2d overlapping", |t| MaxPool2d(overlapping).forward(&t[0]), vec![x.clone()]);
+    assert_gradients(
+        "MaxPool2d dilated",
+        |t| MaxPool2d(Pool2dConfig { dilation: (2, 2), stride: (1, 1), ..Pool2dConfig::new(2) }).forward(&t[0]),
+        vec![x.clone()],
+    );
+    assert_gradients("AvgPool2d overlapping", |t| AvgPool2d(overlapping).forward(&t[0]), vec![x.clone()]);
+    assert_gradients("AdaptiveAvgPool2d", |t| AdaptiveAvgPool2d((3, 4)).forward(&t[0]), vec![x]);
+}
+
+#[test]
+fn impossible_configurations_are_typed_errors() {
+    let rng = &mut StdRng::seed_from_u64(0);
+    let invalid = |c: Conv2dConfig| {
+        matches!(Conv2d::new(c, &mut StdRng::seed_from_u64(0)), Err(Error::InvalidArgument { op: "Conv2d", .. }))
+    };
+    assert!(invalid(Conv2dConfig { stride: (0, 1), ..Conv2dConfig::new(2, 2, 3) }));
+    assert!(invalid(Conv2dConfig { dilation: (1, 0), ..Conv2dConfig::new(2, 2, 3) }));
+    assert!(invalid(Conv2dConfig { groups: 3, ..Conv2dConfig::new(4, 6, 3) }));
+    assert!(matches!(
+        ConvTranspose2d::new(
+            Conv2dConfig { stride: (2, 2), output_padding: (2, 0), ..Conv2dConfig::new(2, 2, 3) },
+            rng
+        ),
+        Err(Error::InvalidArgument { op: "ConvTranspose2d", .. })
+    ));
+    let conv = Conv2d::new(Conv2dConfig::new(3, 4, 5), rng).unwrap();
+    let err = conv.forward(&Tensor::zeros(&[1, 3, 4, 4])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the kernel (5×5, dilation (1, 1)) is larger than the padded input (4×4, padding (0, 0))"),
+        "{err}"
+    );
+    let err = conv.forward(&Tensor::zeros(&[1, 2, 8, 8])).unwrap_err();
+    assert!(err.to_string().contains("the input has 2 channels, the weight expects 3"), "{err}");
+    assert!(matches!(conv.forward(&Tensor::zeros(&[3, 8, 8])), Err(Error::ShapeMismatch { op: "conv2d", .. })));
+    assert!(matches!(
+        MaxPool2d(Pool2dConfig::new(4)).forward(&Tensor::zeros(&[1, 1, 3, 3])),
+        Err(Error::ShapeMismatch { op: "MaxPool2d", .. })
+    ));
+    assert!(matches!(
+        MaxPool2d(Pool2dConfig { padding: (2, 2), ..Pool2dConfig::new(3) }).forward(&Tensor::zeros(&[1, 1, 8, 8])),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
