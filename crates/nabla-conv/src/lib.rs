@@ -7,15 +7,25 @@
 //!
 //! - [`Conv2d`]: stride, padding, dilation, groups, bias; `weight` `[out, in/groups, kh, kw]`.
 //! - [`ConvTranspose2d`]: the same plus output padding; `weight` `[in, out/groups, kh, kw]`.
+//! - [`Conv1d`] over `[N, C, L]`.
 //! - [`MaxPool2d`], [`AvgPool2d`], [`AdaptiveAvgPool2d`].
-//! - [`batch_norm_2d`]: `nn.BatchNorm2d` (nabla-nn's batch norm over `[N, C, H, W]`).
+//! - [`batch_norm_2d`]: `nn.BatchNorm2d` (nabla-nn's batch norm over `[N, C, H, W]`);
+//!   [`InstanceNorm2d`].
+//! - [`Upsample`] (nearest, bilinear; by scale or to a size), [`ReflectionPad2d`],
+//!   [`ReplicationPad2d`].
 
+mod conv1d;
 mod conv2d;
+mod instance_norm;
 mod kernels;
 mod pool;
+mod resample;
 
+pub use conv1d::{Conv1d, Conv1dConfig};
 pub use conv2d::{Conv2d, Conv2dConfig, ConvTranspose2d};
+pub use instance_norm::InstanceNorm2d;
 pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Pool2dConfig};
+pub use resample::{ReflectionPad2d, ReplicationPad2d, Upsample, UpsampleMode, UpsampleSize};
 
 /// `nn.BatchNorm2d`: batch normalisation of `[N, C, H, W]` per channel, with running statistics.
 pub fn batch_norm_2d(config: nabla_nn::BatchNormConfig) -> nabla_nn::BatchNorm {

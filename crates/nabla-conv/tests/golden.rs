@@ -100,3 +100,8 @@ fn batch_norm_2d_matches_pytorch() {
     eval.eval();
     check("batchnorm2d_eval", &eval);
 }
+
+#[test]
+fn nearest_upsampling_matches_pytorch() {
+    check("upsample_nearest_x2", &Upsample { size: UpsampleSize::Scale(2.0, 2.0), mode: UpsampleMode::Nearest });
+}
