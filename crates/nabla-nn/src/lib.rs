@@ -4,7 +4,8 @@
 //!
 //! - [`Module`]: forward, a visit over named parameters and buffers, train/eval mode.
 //! - Layers: [`Linear`], [`Sequential`] (children `0`, `1`, …), [`Activation`] modules,
-//!   [`Dropout`] (seeded), [`Flatten`], [`LayerNorm`], [`BatchNorm`] via [`batch_norm_1d`].
+//!   [`Dropout`] (seeded), [`Flatten`], [`Unflatten`], [`LayerNorm`], [`BatchNorm`] via
+//!   [`batch_norm_1d`].
 //! - Initialisers in [`init`]: Xavier/Glorot and Kaiming/He, uniform and normal.
 //! - [`Perceptron`]: Rosenblatt's perceptron and its learning rule.
 //! - [`mlp`]: a multi-layer perceptron builder.
@@ -25,6 +26,7 @@ mod module;
 mod perceptron;
 mod sequential;
 mod state_dict;
+mod unflatten;
 
 pub use activation::Activation;
 pub use batch_norm::{BatchNorm, BatchNormConfig, batch_norm_1d};
@@ -37,3 +39,4 @@ pub use module::{Module, TensorKind, child_name};
 pub use perceptron::{Perceptron, PerceptronReport};
 pub use sequential::Sequential;
 pub use state_dict::{LoadReport, StateDictError, load, load_tensors, save, save_tensors};
+pub use unflatten::Unflatten;
