@@ -44,7 +44,7 @@ fn a_saved_model_loads_into_a_fresh_one_and_computes_the_same() {
     let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".roundtrip.safetensors.tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "the temporary file was renamed away");
 }
