@@ -1,5 +1,5 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
-//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
+//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `generative`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
 //! dependency gives the whole toolkit. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
 
@@ -32,3 +32,6 @@ pub use nabla_recurrent as recurrent;
 
 #[cfg(feature = "conv")]
 pub use nabla_conv as conv;
+
+#[cfg(feature = "generative")]
+pub use nabla_generative as generative;

@@ -28,17 +28,24 @@ pub enum PlotError {
 /// The (x, y) ranges a chart spans: ((x0, x1), (y0, y1)).
 type Ranges = ((f64, f64), (f64, f64));
 
-/// One labelled line of `(x, y)` points. Non-finite points are skipped.
+/// One labelled line of `(x, y)` points, or a cloud of them. Non-finite points are skipped.
 #[derive(Debug, Clone)]
 pub struct Series {
     pub label: String,
     pub points: Vec<(f64, f64)>,
+    /// Draw the points as dots, unconnected (a scatter plot).
+    pub scatter: bool,
 }
 
 impl Series {
-    /// A series from its label and points.
+    /// A line through `points`.
     pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Series { label: label.into(), points }
+        Series { label: label.into(), points, scatter: false }
+    }
+
+    /// A scatter of `points`.
+    pub fn scatter(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series { scatter: true, ..Series::new(label, points) }
     }
 }
 
@@ -210,6 +217,14 @@ impl LineChart {
                 .filter(|p| self.usable(p))
                 .map(|(px, py)| (px, py.clamp(y.0, y.1)))
                 .collect();
+            if series.scatter {
+                chart
+                    .draw_series(points.iter().map(|&p| Circle::new(p, 2, color.filled())))
+                    .map_err(text)?
+                    .label(series.label.clone())
+                    .legend(move |(lx, ly)| Circle::new((lx + 10, ly), 3, color.filled()));
+                continue;
+            }
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
                 .map_err(text)?
