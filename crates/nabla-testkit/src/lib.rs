@@ -94,3 +94,35 @@ pub fn uniform(shape: &[usize], low: f32, high: f32, seed: u64) -> Tensor {
     use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
     Tensor::uniform(shape, low, high, &mut StdRng::seed_from_u64(seed)).expect("valid bounds")
 }
+
+/// Runs one reference case for a layer: sets the module's parameters and buffers from
+/// `dir/case.safetensors` (PyTorch's `state_dict()` names), applies it to `input`, and compares
+/// the `output`, `grad_input`, each `grad_<parameter>`, and each `<buffer>_after` the file holds.
+///
+/// # Panics
+/// When the module fails or any value is out of tolerance.
+pub fn check_module(dir: &str, case: &str, module: &dyn nabla_nn::Module, tol: Tolerance) {
+    let file = load(format!("{dir}/{case}.safetensors"));
+    for (name, tensor) in module.state_dict() {
+        tensor.set_data(file[&name].data()).unwrap_or_else(|e| panic!("{case} {name}: {e}"));
+    }
+    let input = file["input"].clone().requires_grad(true);
+    let output = module.forward(&input).unwrap_or_else(|e| panic!("{case}: {e}"));
+    assert_close(case, "output", &output, &file["output"], tol);
+    let grads = output.backward_with(&file["grad_output"]).unwrap_or_else(|e| panic!("{case}: backward: {e}"));
+    assert_close(case, "grad_input", grads.get(&input).expect("input gradient"), &file["grad_input"], tol);
+    for (name, param) in module.named_parameters() {
+        assert_close(
+            case,
+            &format!("grad_{name}"),
+            grads.get(&param).expect("parameter gradient"),
+            &file[&format!("grad_{name}")],
+            tol,
+        );
+    }
+    for (name, buffer) in module.state_dict() {
+        if let Some(after) = file.get(&format!("{name}_after")) {
+            assert_close(case, &format!("{name} after"), &buffer, after, tol);
+        }
+    }
+}
