@@ -1,0 +1,100 @@
+//! A dense autoencoder on MNIST: 784 → 256 → 64 → 256 → 784 (workload W8's shape), ReLU
+//! inside, a sigmoid output, binary cross-entropy, Adam, batches of 128.
+//!
+//! Reports the test reconstruction error (BCE and MSE per pixel) after each epoch and writes a
+//! grid of test digits (top rows) above their reconstructions (bottom rows) to
+//! `docs/images/autoencoder.png`. Run with
+//! `cargo run --release --example 09_autoencoder [EPOCHS]`.
+
+use nabla::data::{DataLoader, Mnist, MnistSplit};
+use nabla::generative::{Autoencoder, Noise};
+use nabla::losses::{BceOptions, Reduction, binary_cross_entropy, mse};
+use nabla::optim::AdamConfig;
+use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla::{Result, Tensor};
+
+fn flat(images: &Tensor) -> Result<Tensor> {
+    images.flatten(1, -1)
+}
+
+/// (BCE, MSE) per pixel of `reconstruction` against the test images.
+fn error(reconstruction: &Tensor, test: &MnistSplit) -> Result<(f32, f32)> {
+    let x = flat(&test.images)?;
+    let reconstruction = reconstruction.clamp(1e-7, 1.0 - 1e-7)?;
+    let bce = binary_cross_entropy(&reconstruction, &x, &BceOptions::default())?.item()?;
+    Ok((bce, mse(&reconstruction, &x, Reduction::Mean)?.item()?))
+}
+
+/// Test reconstruction error: (BCE, MSE) per pixel.
+fn test_error(model: &Autoencoder, test: &MnistSplit) -> Result<(f32, f32)> {
+    error(&model.reconstruct(&flat(&test.images)?)?, test)
+}
+
+/// The error of answering every test digit with the mean training image: the baseline a
+/// model must beat.
+fn mean_image_error(mnist: &Mnist) -> Result<(f32, f32)> {
+    let mean = flat(&mnist.train.images)?.mean(&[0], true)?;
+    error(&mean.broadcast_to(&[mnist.test.len(), 784])?, &mnist.test)
+}
+
+fn train(epochs: usize, noise: Noise, seed: u64) -> Result<(Autoencoder, Vec<(f32, f32)>)> {
+    let mnist =
+        Mnist::bundled().map_err(|e| nabla::Error::InvalidArgument { op: "load MNIST", reason: e.to_string() })?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut model = Autoencoder::new(&[784, 256, 64], noise, AdamConfig { lr: 1e-3, ..Default::default() }, &mut rng)?;
+    let mut loader = DataLoader::new(mnist.train.len(), 128)?.shuffled(seed);
+    let mut history = Vec::new();
+    for epoch in 1..=epochs {
+        let mut total = 0.0;
+        let batches = loader.epoch();
+        for batch in &batches {
+            total += model.train_step(&flat(&mnist.train.images.index_select(0, batch)?)?, &mut rng)?;
+        }
+        let (bce, mse) = test_error(&model, &mnist.test)?;
+        println!(
+            "epoch {epoch:>2}  training BCE {:.4}  test BCE {bce:.4}  test MSE {mse:.4}",
+            total / batches.len() as f32
+        );
+        history.push((bce, mse));
+    }
+    Ok((model, history))
+}
+
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let epochs = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let mnist = Mnist::bundled()?;
+    let (baseline_bce, baseline_mse) = mean_image_error(&mnist)?;
+    println!("answering with the mean training image: test BCE {baseline_bce:.4}, MSE {baseline_mse:.4}");
+    let (model, _) = train(epochs, Noise::None, 0)?;
+    let originals = mnist.test.images.narrow(0, 0, 16)?;
+    let reconstructions = model.reconstruct(&flat(&originals)?)?.reshape(&[16, 1, 28, 28])?;
+    let grid = Tensor::concat(&[&originals, &reconstructions], 0)?;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/autoencoder.png");
+    nabla::data::image::write_png_grid(path, &grid, 8, 2)?;
+    println!("wrote {path}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconstructs_test_digits_far_better_than_the_mean_image() {
+        let (baseline_bce, baseline_mse) = mean_image_error(&Mnist::bundled().unwrap()).unwrap();
+        let (_, history) = train(5, Noise::None, 0).unwrap();
+        let (bce, mse) = *history.last().unwrap();
+        println!("mean image: BCE {baseline_bce}, MSE {baseline_mse}; autoencoder: BCE {bce}, MSE {mse}");
+        assert!(
+            bce < 0.6 * baseline_bce && mse < 0.45 * baseline_mse,
+            "test BCE {bce} vs {baseline_bce}, MSE {mse} vs {baseline_mse}"
+        );
+    }
+
+    #[test]
+    fn a_denoising_autoencoder_trains_on_masked_inputs() {
+        let (baseline_bce, _) = mean_image_error(&Mnist::bundled().unwrap()).unwrap();
+        let (_, history) = train(1, Noise::Masking(0.3), 0).unwrap();
+        assert!(history.last().unwrap().0 < baseline_bce, "{history:?}");
+    }
+}
