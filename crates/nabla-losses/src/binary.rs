@@ -104,7 +104,7 @@ fn weighted(op: &'static str, losses: Tensor, weight: Option<&Tensor>) -> Result
 pub fn binary_cross_entropy(input: &Tensor, target: &Tensor, options: &BceOptions) -> Result<Tensor> {
     const OP: &str = "binary_cross_entropy";
     same_shape(OP, input, target)?;
-    if let Some(bad) = input.to_vec().into_iter().find(|x| !(0.0..=1.0).contains(x)) {
+    if let Some(bad) = input.data().iter().copied().find(|x| !(0.0..=1.0).contains(x)) {
         return Err(Error::InvalidArgument {
             op: OP,
             reason: format!("input values must be probabilities in [0, 1], found {bad}"),

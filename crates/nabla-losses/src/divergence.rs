@@ -96,7 +96,7 @@ fn divergence(kind: Kind, op: &'static str, p: &Tensor, q: &Tensor, axis: isize)
     crate::reduction::same_shape(op, p, q)?;
     let axis = normalize_axis(op, axis, p.shape())?;
     for (name, t) in [("p", p), ("q", q)] {
-        if let Some(bad) = t.to_vec().into_iter().find(|v| !(*v >= 0.0 && v.is_finite())) {
+        if let Some(bad) = t.data().iter().copied().find(|v| !(*v >= 0.0 && v.is_finite())) {
             return Err(Error::InvalidArgument {
                 op,
                 reason: format!(

@@ -18,8 +18,11 @@ pub fn clip_grad_norm<'a>(
         return Err(Error::InvalidArgument { op: OP, reason: format!("max_norm must be >= 0, got {max_norm}") });
     }
     let params: Vec<&Tensor> = params.into_iter().collect();
-    let squares: f64 =
-        params.iter().filter_map(|p| grads.get(p)).flat_map(|g| g.to_vec()).map(|v| (v as f64) * (v as f64)).sum();
+    let squares: f64 = params
+        .iter()
+        .filter_map(|p| grads.get(p))
+        .map(|g| g.data().iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>())
+        .sum();
     let norm = squares.sqrt() as f32;
     if !norm.is_finite() {
         return Err(Error::InvalidArgument { op: OP, reason: format!("the gradients' norm is {norm}") });

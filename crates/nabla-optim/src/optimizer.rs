@@ -153,8 +153,7 @@ impl Optimizer {
     /// then left unchanged).
     pub fn step(&mut self, grads: &Gradients) -> Result<()> {
         let op = self.rule.name();
-        if let Some(bad) =
-            self.params().filter_map(|p| grads.get(p)).find(|g| g.to_vec().iter().any(|v| !v.is_finite()))
+        if let Some(bad) = self.params().filter_map(|p| grads.get(p)).find(|g| g.data().iter().any(|v| !v.is_finite()))
         {
             return Err(Error::InvalidArgument {
                 op,

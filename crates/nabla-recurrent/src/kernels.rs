@@ -3,15 +3,9 @@
 //! and one backward kernel all the gradients, instead of a chain of a dozen small ops.
 
 use nabla_activations::logistic as sigmoid;
+use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use ndarray::{ArrayD, IxDyn};
-
-fn rows(data: &Data) -> std::borrow::Cow<'_, [f32]> {
-    match data.as_slice() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(data.iter().copied().collect()),
-    }
-}
 
 /// The LSTM's gates (i, f, g, o) for hidden unit `j` of one row of pre-activations.
 fn lstm_gates(g: &[f32], h: usize, j: usize) -> (f32, f32, f32, f32) {
@@ -28,7 +22,7 @@ impl Op for LstmStep {
     }
 
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
-        let (gates, c) = (rows(inputs[0]), rows(inputs[1]));
+        let (gates, c) = (contiguous(inputs[0]), contiguous(inputs[1]));
         let (b, h) = (inputs[1].shape()[0], inputs[1].shape()[1]);
         let mut out = vec![0.0f32; b * 2 * h];
         for row in 0..b {
@@ -44,8 +38,12 @@ impl Op for LstmStep {
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let (gates, c, out, grad) =
-            (rows(&ctx.inputs[0]), rows(&ctx.inputs[1]), rows(ctx.output), rows(ctx.grad_output));
+        let (gates, c, out, grad) = (
+            contiguous(&ctx.inputs[0]),
+            contiguous(&ctx.inputs[1]),
+            contiguous(ctx.output),
+            contiguous(ctx.grad_output),
+        );
         let (b, h) = (ctx.inputs[1].shape()[0], ctx.inputs[1].shape()[1]);
         let mut d_gates = vec![0.0f32; b * 4 * h];
         let mut d_c = vec![0.0f32; b * h];
@@ -89,7 +87,7 @@ impl Op for GruStep {
     }
 
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
-        let (gi, gh, hp) = (rows(inputs[0]), rows(inputs[1]), rows(inputs[2]));
+        let (gi, gh, hp) = (contiguous(inputs[0]), contiguous(inputs[1]), contiguous(inputs[2]));
         let (b, h) = (inputs[2].shape()[0], inputs[2].shape()[1]);
         let mut out = vec![0.0f32; b * h];
         for row in 0..b {
@@ -103,8 +101,12 @@ impl Op for GruStep {
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let (gi, gh, hp, grad) =
-            (rows(&ctx.inputs[0]), rows(&ctx.inputs[1]), rows(&ctx.inputs[2]), rows(ctx.grad_output));
+        let (gi, gh, hp, grad) = (
+            contiguous(&ctx.inputs[0]),
+            contiguous(&ctx.inputs[1]),
+            contiguous(&ctx.inputs[2]),
+            contiguous(ctx.grad_output),
+        );
         let (b, h) = (ctx.inputs[2].shape()[0], ctx.inputs[2].shape()[1]);
         let (mut d_gi, mut d_gh, mut d_h) = (vec![0.0f32; b * 3 * h], vec![0.0f32; b * 3 * h], vec![0.0f32; b * h]);
         for row in 0..b {

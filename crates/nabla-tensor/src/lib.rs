@@ -56,7 +56,7 @@ pub mod linalg {
 
 /// Parallel element-wise maps for writing fused op kernels.
 pub mod elementwise {
-    pub use crate::kernels::elementwise::{PARALLEL_THRESHOLD, Pointwise, map1, map2, map3};
+    pub use crate::kernels::elementwise::{PARALLEL_THRESHOLD, Pointwise, contiguous, map1, map2, map3};
 }
 
 pub use tensor::{Data, Tensor, TensorId, live_tensor_count};

@@ -1,6 +1,7 @@
 //! The 2-D convolution op and its transpose, forward and backward side by side: im2col plus one
 //! matrix multiply per image and group, parallel over the images of the batch.
 
+use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::linalg::matmul_slices;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
 use rayon::prelude::*;
@@ -207,13 +208,5 @@ impl Op for ConvOp {
             grads.push(grad_bias);
         }
         Ok(grads)
-    }
-}
-
-/// The values in row-major order (borrowed when already contiguous).
-fn contiguous(data: &Data) -> std::borrow::Cow<'_, [f32]> {
-    match data.as_slice() {
-        Some(values) => values.into(),
-        None => data.iter().copied().collect::<Vec<_>>().into(),
     }
 }

@@ -62,6 +62,15 @@ pub fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, 
     .into_shared()
 }
 
+/// The values in row-major order: borrowed when the array is already contiguous, copied
+/// otherwise. For fused kernels that work on plain slices.
+pub fn contiguous(data: &Data) -> std::borrow::Cow<'_, [f32]> {
+    match data.as_slice() {
+        Some(values) => values.into(),
+        None => data.iter().copied().collect::<Vec<_>>().into(),
+    }
+}
+
 /// `a + b` for two arrays of one shape (gradient accumulation).
 pub(crate) fn add_same_shape(a: &Data, b: &Data) -> Data {
     map2(a, b, a.shape(), |x, y| x + y)

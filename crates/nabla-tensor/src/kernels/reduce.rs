@@ -1,6 +1,8 @@
 //! Reductions over any set of axes: the reduced axes are moved last and made contiguous, so
 //! every reduction is a fold over the rows of an `[outer, inner]` matrix, parallel over rows.
 
+use std::borrow::Cow;
+
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
@@ -8,9 +10,10 @@ use crate::kernels::elementwise::PARALLEL_THRESHOLD;
 use crate::tensor::Data;
 
 /// An input laid out as rows to reduce: one row per output element.
-pub(crate) struct Rows {
-    /// Row-major `[outer, inner]` values.
-    pub values: Vec<f32>,
+pub(crate) struct Rows<'a> {
+    /// Row-major `[outer, inner]` values, borrowed from the input when it is already laid out
+    /// that way (reducing the trailing axes of a contiguous array), copied otherwise.
+    pub values: Cow<'a, [f32]>,
     pub outer: usize,
     pub inner: usize,
     /// The permutation that moved the reduced axes last.
@@ -20,18 +23,21 @@ pub(crate) struct Rows {
 }
 
 /// Lays `x` out so each group of elements reduced together is one contiguous row.
-pub(crate) fn to_rows(x: &Data, axes: &[usize]) -> Rows {
+pub(crate) fn to_rows<'a>(x: &'a Data, axes: &[usize]) -> Rows<'a> {
     let kept: Vec<usize> = (0..x.ndim()).filter(|a| !axes.contains(a)).collect();
     let outer = kept.iter().map(|&a| x.shape()[a]).product();
     let inner = axes.iter().map(|&a| x.shape()[a]).product();
     let permutation: Vec<usize> = kept.into_iter().chain(axes.iter().copied()).collect();
     let permuted = x.view().permuted_axes(IxDyn(&permutation));
     let permuted_shape = permuted.shape().to_vec();
-    let values = permuted.as_standard_layout().into_owned().into_raw_vec_and_offset().0;
+    let values = match permuted.to_slice() {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(permuted.as_standard_layout().into_owned().into_raw_vec_and_offset().0),
+    };
     Rows { values, outer, inner, permutation, permuted_shape }
 }
 
-impl Rows {
+impl Rows<'_> {
     /// `f(row)` for each row, in parallel when there is enough work.
     pub(crate) fn map<T: Send>(&self, f: impl Fn(&[f32]) -> T + Sync + Send) -> Vec<T> {
         if self.inner == 0 {
