@@ -12,7 +12,8 @@
 
 use nabla::Result;
 use nabla::data::synthetic::{ring_centers, ring_of_gaussians};
-use nabla::generative::{Gan, GanConfig, ModeCoverage, mode_coverage};
+use nabla::generative::{Gan, GanConfig, MlpGanShape, ModeCoverage, mode_coverage};
+use nabla::optim::AdamConfig;
 use nabla::plot::{LineChart, Series};
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 
@@ -22,7 +23,8 @@ const RADIUS: f32 = 2.0;
 /// Trains for `steps` and returns the GAN with its coverage every `every` steps.
 fn train(steps: usize, every: usize, seed: u64, log: bool) -> Result<(Gan, Vec<(usize, ModeCoverage)>)> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut gan = Gan::new(GanConfig::new(2, 2, 128), &mut rng)?;
+    let adam = AdamConfig { lr: 1e-3, betas: (0.5, 0.999), ..Default::default() };
+    let mut gan = Gan::mlp(&MlpGanShape::new(2, 128), GanConfig { adam, ..GanConfig::new(2) }, &mut rng)?;
     let centers = ring_centers(8, RADIUS);
     let mut history = Vec::new();
     for step in 1..=steps {

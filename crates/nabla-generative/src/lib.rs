@@ -1,14 +1,33 @@
 //! # nabla-generative
 //!
-//! Generative models for nabla. So far: the [`Gan`] of Goodfellow et al. with MLP generator
-//! and discriminator (non-saturating generator loss, k discriminator steps, one-sided label
-//! smoothing), [`mode_coverage`] to measure it on a ring of Gaussians, and the dense
-//! [`Autoencoder`] with its denoising variants ([`Noise`]).
+//! Generative models for nabla, each trainable, samplable, savable and resumable:
+//!
+//! - [`Autoencoder`]: dense (W8's 784-256-64-256-784) or convolutional, with denoising
+//!   variants ([`Noise`]); [`Vae`], the variational autoencoder.
+//! - [`Gan`]: Goodfellow et al.'s GAN with MLPs ([`Gan::mlp`]) or DCGAN's convolutional
+//!   networks ([`DcganConfig`], [`Gan::dcgan`]): non-saturating generator loss, k
+//!   discriminator steps, one-sided label smoothing.
+//! - [`Trainer`]: epochs of shuffled batches with progress reports, sample grids, loss CSV and
+//!   chart, and exact-resume [`Checkpoint`]s, for any [`Trainable`] model.
+//! - Measures: [`mode_coverage`] on a ring of Gaussians; [`Judge`], an MNIST classifier that
+//!   scores generated digits (classes covered, confidence, Fréchet distance).
 
 mod autoencoder;
+mod checkpoint;
+mod dcgan;
+mod frechet;
 mod gan;
+mod judge;
 mod modes;
+mod trainer;
+mod vae;
 
 pub use autoencoder::{Autoencoder, Noise};
-pub use gan::{Gan, GanConfig, GanLosses};
+pub use checkpoint::{Checkpoint, TrainRng};
+pub use dcgan::DcganConfig;
+pub use frechet::frechet_distance;
+pub use gan::{Gan, GanConfig, GanLosses, MlpGanShape};
+pub use judge::{Judge, Verdict};
 pub use modes::{ModeCoverage, mode_coverage};
+pub use trainer::{NonFinite, Progress, TrainError, Trainable, Trainer, TrainerConfig};
+pub use vae::{Vae, VaeLosses};

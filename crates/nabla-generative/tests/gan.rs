@@ -23,17 +23,21 @@ fn mode_coverage_counts_samples_near_each_centre() {
 #[test]
 fn bad_configurations_are_errors() {
     let rng = &mut StdRng::seed_from_u64(0);
+    let shape = MlpGanShape::new(2, 8);
     assert!(matches!(
-        Gan::new(GanConfig { d_steps: 0, ..GanConfig::new(2, 2, 8) }, rng),
+        Gan::mlp(&shape, GanConfig { d_steps: 0, ..GanConfig::new(2) }, rng),
         Err(Error::InvalidArgument { op: "Gan", .. })
     ));
-    assert!(Gan::new(GanConfig { label_smoothing: 1.0, ..GanConfig::new(2, 2, 8) }, rng).is_err());
+    assert!(Gan::mlp(&shape, GanConfig { label_smoothing: 1.0, ..GanConfig::new(2) }, rng).is_err());
+    assert!(Gan::mlp(&shape, GanConfig::new(0), rng).is_err());
 }
 
 #[test]
 fn training_pulls_the_samples_towards_the_data() {
     let rng = &mut StdRng::seed_from_u64(1);
-    let mut gan = Gan::new(GanConfig { d_steps: 2, label_smoothing: 0.1, ..GanConfig::new(2, 2, 32) }, rng).unwrap();
+    let adam = nabla_optim::AdamConfig { lr: 1e-3, betas: (0.5, 0.999), ..Default::default() };
+    let config = GanConfig { d_steps: 2, label_smoothing: 0.1, adam, ..GanConfig::new(2) };
+    let mut gan = Gan::mlp(&MlpGanShape::new(2, 32), config, rng).unwrap();
     let target = |rng: &mut StdRng| Tensor::normal(&[128, 2], 3.0, 0.1, rng);
     let distance = |gan: &Gan| {
         gan.sample(500, &mut StdRng::seed_from_u64(2))

@@ -38,5 +38,8 @@ pub use mlp::{MlpConfig, mlp};
 pub use module::{Module, TensorKind, child_name};
 pub use perceptron::{Perceptron, PerceptronReport};
 pub use sequential::Sequential;
-pub use state_dict::{LoadReport, StateDictError, load, load_tensors, save, save_tensors};
+pub use state_dict::{
+    LoadReport, NamedTensors, StateDictError, load, load_state_dict, load_tensors, load_tensors_with_metadata, save,
+    save_tensors, save_tensors_with_metadata,
+};
 pub use unflatten::Unflatten;

@@ -9,6 +9,9 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::module::Module;
 
+/// Tensors with their names, in a file's order.
+pub type NamedTensors = Vec<(String, Tensor)>;
+
 /// What went wrong saving or loading a state dict.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -56,6 +59,19 @@ pub struct LoadReport {
 /// # Errors
 /// [`StateDictError::Io`]; [`StateDictError::Format`] for duplicate names.
 pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Result<(), StateDictError> {
+    save_tensors_with_metadata(path, tensors, &HashMap::new())
+}
+
+/// [`save_tensors`] with a string-to-string metadata map in the file's header (safetensors'
+/// `__metadata__`): where a checkpoint keeps its step and RNG state.
+///
+/// # Errors
+/// As [`save_tensors`].
+pub fn save_tensors_with_metadata(
+    path: impl AsRef<Path>,
+    tensors: &[(String, Tensor)],
+    metadata: &HashMap<String, String>,
+) -> Result<(), StateDictError> {
     let path = path.as_ref();
     let name = path.display().to_string();
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
@@ -70,7 +86,8 @@ pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Res
             return Err(StateDictError::Format { path: name, reason: format!("the key {key} appears twice") });
         }
     }
-    let serialized = safetensors::serialize(views, None)
+    let metadata = (!metadata.is_empty()).then(|| metadata.clone());
+    let serialized = safetensors::serialize(views, metadata)
         .map_err(|e| StateDictError::Format { path: name.clone(), reason: e.to_string() })?;
     nabla_tensor::io::write_atomically(path, &serialized).map_err(|source| StateDictError::Io { path: name, source })
 }
@@ -83,9 +100,22 @@ pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Res
 /// [`StateDictError::Io`], [`StateDictError::Format`] (also for float16/bfloat16/float64
 /// tensors, which nabla does not convert silently).
 pub fn load_tensors(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>, StateDictError> {
+    Ok(load_tensors_with_metadata(path)?.0)
+}
+
+/// [`load_tensors`] and the header's metadata map (empty when the file has none).
+///
+/// # Errors
+/// As [`load_tensors`].
+pub fn load_tensors_with_metadata(
+    path: impl AsRef<Path>,
+) -> Result<(NamedTensors, HashMap<String, String>), StateDictError> {
     let path = path.as_ref();
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| StateDictError::Io { path: name.clone(), source })?;
+    let (_, header) = SafeTensors::read_metadata(&bytes)
+        .map_err(|e| StateDictError::Format { path: name.clone(), reason: e.to_string() })?;
+    let metadata = header.metadata().clone().unwrap_or_default();
     let file = SafeTensors::deserialize(&bytes)
         .map_err(|e| StateDictError::Format { path: name.clone(), reason: e.to_string() })?;
     let mut out = Vec::new();
@@ -99,7 +129,7 @@ pub fn load_tensors(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>, Sta
         out.push((key, Tensor::from_vec(values, view.shape())?));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    Ok((out, metadata))
 }
 
 /// Little-endian values of a supported dtype as f32.
@@ -130,13 +160,27 @@ pub fn save(module: &dyn Module, path: impl AsRef<Path>) -> Result<(), StateDict
 /// [`StateDictError::Io`] and [`StateDictError::Format`] for unreadable files.
 pub fn load(module: &dyn Module, path: impl AsRef<Path>, strict: bool) -> Result<LoadReport, StateDictError> {
     let path = path.as_ref();
-    let name = path.display().to_string();
-    let file: HashMap<String, Tensor> = load_tensors(path)?.into_iter().collect();
+    load_state_dict(module, &load_tensors(path)?, strict, &path.display().to_string())
+}
+
+/// [`load`] from named tensors already in memory (a part of a checkpoint); `source` names
+/// them in errors.
+///
+/// # Errors
+/// [`StateDictError::Mismatch`] listing every missing, unexpected and mismatched key.
+pub fn load_state_dict(
+    module: &dyn Module,
+    entries: &[(String, Tensor)],
+    strict: bool,
+    source: &str,
+) -> Result<LoadReport, StateDictError> {
+    let name = source.to_string();
+    let file: HashMap<&str, &Tensor> = entries.iter().map(|(k, t)| (k.as_str(), t)).collect();
     let model = module.state_dict();
     let mut missing = Vec::new();
     let mut mismatched = Vec::new();
     for (key, tensor) in &model {
-        match file.get(key) {
+        match file.get(key.as_str()) {
             None => missing.push(key.clone()),
             Some(found) if found.shape() != tensor.shape() => mismatched.push(format!(
                 "{key} has shape {:?} in the file, {:?} in the model",
@@ -146,14 +190,14 @@ pub fn load(module: &dyn Module, path: impl AsRef<Path>, strict: bool) -> Result
             Some(_) => {}
         }
     }
-    let known: std::collections::HashSet<&String> = model.iter().map(|(k, _)| k).collect();
-    let mut unexpected: Vec<String> = file.keys().filter(|k| !known.contains(k)).cloned().collect();
+    let known: std::collections::HashSet<&str> = model.iter().map(|(k, _)| k.as_str()).collect();
+    let mut unexpected: Vec<String> = file.keys().filter(|k| !known.contains(*k)).map(|k| k.to_string()).collect();
     unexpected.sort();
     if !mismatched.is_empty() || (strict && (!missing.is_empty() || !unexpected.is_empty())) {
         return Err(StateDictError::Mismatch { path: name, missing, unexpected, mismatched });
     }
     for (key, tensor) in &model {
-        if let Some(found) = file.get(key) {
+        if let Some(found) = file.get(key.as_str()) {
             tensor.set_data(found.data())?;
         }
     }

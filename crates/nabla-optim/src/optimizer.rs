@@ -226,7 +226,13 @@ impl Optimizer {
             match parts.as_slice() {
                 ["param_groups", g, "lr"] => {
                     let g: usize = g.parse().map_err(|_| bad(format!("{key}: bad group index")))?;
-                    *lrs.get_mut(g).ok_or_else(|| bad(format!("{key}: no group {g}")))? = tensor.item()? as f64;
+                    let lr = lrs.get_mut(g).ok_or_else(|| bad(format!("{key}: no group {g}")))?;
+                    let saved = tensor.item()?;
+                    // Saved as f32: a rate that rounds to the saved value keeps its f64 digits,
+                    // so a resumed run steps exactly as the original.
+                    if *lr as f32 != saved {
+                        *lr = saved as f64;
+                    }
                 }
                 ["state", i, field] => {
                     let i: usize = i.parse().map_err(|_| bad(format!("{key}: bad parameter index")))?;

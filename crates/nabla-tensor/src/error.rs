@@ -39,6 +39,11 @@ pub enum Error {
     #[error("{op}: {reason}")]
     InvalidArgument { op: &'static str, reason: String },
 
+    /// A value that must be finite is not: a loss that became NaN or infinite (training has
+    /// diverged), named with where it happened.
+    #[error("{op}: {reason}")]
+    NonFinite { op: &'static str, reason: String },
+
     /// `backward` reached an op that defines no backward rule.
     #[error("{op}: this op has no backward rule, so it cannot be differentiated")]
     NoBackward { op: &'static str },

@@ -1,0 +1,463 @@
+//! The trainer every generative model here shares: epochs over shuffled batches, progress
+//! reports (epoch, step, losses, samples/s, time left), a grid of samples from a fixed input
+//! after every epoch, the losses as CSV and as a chart, and checkpoints that resume exactly.
+//! A non-finite loss stops the run with the step named (or skips the step, if asked), and a
+//! checkpoint is never written with non-finite weights.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use nabla_plot::{LineChart, PlotError, Series};
+use nabla_tensor::rand::Rng;
+use nabla_tensor::{Error, Tensor};
+use rand_chacha::rand_core::SeedableRng;
+
+use crate::checkpoint::{Checkpoint, TrainRng};
+
+/// A model the [`Trainer`] can train.
+pub trait Trainable {
+    /// What the model is, stored in checkpoints (`"gan"`, `"vae"`, …).
+    fn kind(&self) -> &'static str;
+
+    /// The names of the losses [`Trainable::train_batch`] returns, in order.
+    fn loss_names(&self) -> Vec<&'static str>;
+
+    /// One optimisation step on a batch of training data; returns the losses.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] for a loss that is not finite (the update is not made).
+    fn train_batch(&mut self, batch: &Tensor, rng: &mut TrainRng) -> nabla_tensor::Result<Vec<f32>>;
+
+    /// The fixed input the sample grids show, drawn once: noise for a generator, the first
+    /// `n` training samples for an autoencoder.
+    ///
+    /// # Errors
+    /// Shape errors.
+    fn fixed_input(&self, data: &Tensor, n: usize, rng: &mut TrainRng) -> nabla_tensor::Result<Tensor>;
+
+    /// Images with values in [0, 1] for the grid, `[M, …]` (reshaped to the trainer's image
+    /// shape), from the fixed input.
+    ///
+    /// # Errors
+    /// Shape errors.
+    fn render(&self, fixed: &Tensor) -> nabla_tensor::Result<Tensor>;
+
+    /// Parameters, buffers and optimizer state, by name.
+    fn state(&self) -> Vec<(String, Tensor)>;
+
+    /// Restores [`Trainable::state`] saved from the same model.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming what does not fit.
+    fn load_state(&mut self, state: &[(String, Tensor)]) -> nabla_tensor::Result<()>;
+}
+
+/// What to do when a loss is NaN or infinite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NonFinite {
+    /// Stop with [`TrainError::NonFiniteLoss`] naming the step; the last checkpoint stays.
+    #[default]
+    Stop,
+    /// Skip the step (no update) and go on; [`Trainer::skipped`] counts them.
+    Skip,
+}
+
+/// How a [`Trainer`] runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainerConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Seeds the trainer's RNG (shuffling, noise, the fixed input).
+    pub seed: u64,
+    /// Where the grids, `losses.csv`, `losses.png` and `checkpoint.safetensors` go; `None`
+    /// writes nothing.
+    pub out_dir: Option<PathBuf>,
+    /// The shape of one image, `[C, H, W]`, for the sample grids.
+    pub image_shape: [usize; 3],
+    /// Inputs in each sample grid.
+    pub grid: usize,
+    /// A checkpoint every this many steps (0: only after each epoch and at the end).
+    pub checkpoint_every: usize,
+    /// A progress report every this many steps (and after each epoch).
+    pub progress_every: usize,
+    pub on_non_finite: NonFinite,
+}
+
+impl TrainerConfig {
+    /// `epochs` of batches of `batch_size` MNIST digits, seed 0, writing nothing, 64 images per
+    /// grid, a report every 50 steps, stopping on a non-finite loss.
+    pub fn new(epochs: usize, batch_size: usize) -> Self {
+        TrainerConfig {
+            epochs,
+            batch_size,
+            seed: 0,
+            out_dir: None,
+            image_shape: [1, 28, 28],
+            grid: 64,
+            checkpoint_every: 0,
+            progress_every: 50,
+            on_non_finite: NonFinite::Stop,
+        }
+    }
+}
+
+/// Where a run stands, as given to the progress callback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// The epoch under way (1-based) and the number of epochs.
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Steps taken and the steps of the whole run.
+    pub step: usize,
+    pub steps: usize,
+    /// The last step's losses with their names.
+    pub losses: Vec<(&'static str, f32)>,
+    /// Training samples per second in this run so far.
+    pub samples_per_second: f64,
+    /// The time left at that pace.
+    pub remaining: Duration,
+}
+
+impl fmt::Display for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "epoch {}/{}  step {}/{}", self.epoch, self.epochs, self.step, self.steps)?;
+        for (name, value) in &self.losses {
+            write!(f, "  {name} {value:.4}")?;
+        }
+        let seconds = self.remaining.as_secs();
+        write!(f, "  {:.0} samples/s  {}m{:02}s left", self.samples_per_second, seconds / 60, seconds % 60)
+    }
+}
+
+/// What went wrong in a training run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// A loss became NaN or infinite; nothing was saved after the last good checkpoint.
+    #[error("step {step}: {source}")]
+    NonFiniteLoss { step: usize, source: Error },
+
+    /// The weights hold NaN or infinite values, so no checkpoint was written.
+    #[error("{path}: not saved, the weight {name} holds non-finite values")]
+    NonFiniteWeights { path: String, name: String },
+
+    /// A checkpoint that does not belong to this run.
+    #[error("{path}: cannot resume from this checkpoint: {reason}")]
+    Checkpoint { path: String, reason: String },
+
+    /// A bad configuration or data set.
+    #[error("Trainer: {0}")]
+    Config(String),
+
+    #[error(transparent)]
+    Tensor(#[from] Error),
+
+    #[error(transparent)]
+    StateDict(Box<nabla_nn::StateDictError>),
+
+    #[error(transparent)]
+    Image(#[from] nabla_data::DataError),
+
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// What [`Trainer::on_progress`] keeps.
+type ProgressCallback = Box<dyn FnMut(&Progress)>;
+
+/// Trains a [`Trainable`] model on a data set `[N, …]`, one batch per step.
+pub struct Trainer<M: Trainable> {
+    model: M,
+    config: TrainerConfig,
+    rng: TrainRng,
+    step: usize,
+    position: usize,
+    order: Vec<usize>,
+    fixed: Tensor,
+    history: Vec<Vec<f32>>,
+    skipped: usize,
+    on_progress: Option<ProgressCallback>,
+}
+
+impl<M: Trainable> Trainer<M> {
+    /// A fresh run over `data` (`[N, …]`, as the model takes it).
+    ///
+    /// # Errors
+    /// [`TrainError::Config`] for no epochs, a batch of 0 or larger than the data set, or a
+    /// grid of 0; [`TrainError::Io`] when the output folder cannot be made.
+    pub fn new(model: M, data: &Tensor, config: TrainerConfig) -> Result<Self, TrainError> {
+        let samples = data.shape().first().copied().unwrap_or(0);
+        if config.epochs == 0 || config.batch_size == 0 || config.batch_size > samples || config.grid == 0 {
+            return Err(TrainError::Config(format!(
+                "needs epochs >= 1, 1 <= batch_size <= the {samples} samples and grid >= 1; got epochs {}, \
+                 batch_size {}, grid {}",
+                config.epochs, config.batch_size, config.grid
+            )));
+        }
+        if let Some(dir) = &config.out_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| TrainError::Io { path: dir.display().to_string(), source })?;
+        }
+        let mut rng = TrainRng::seed_from_u64(config.seed);
+        let fixed = model.fixed_input(data, config.grid.min(samples), &mut rng)?;
+        Ok(Trainer {
+            model,
+            config,
+            rng,
+            step: 0,
+            position: 0,
+            order: Vec::new(),
+            fixed,
+            history: Vec::new(),
+            skipped: 0,
+            on_progress: None,
+        })
+    }
+
+    /// A run continued from a checkpoint: the model (built as before), its optimizers, the
+    /// RNG, the step and the loss history are restored, so the run goes on exactly as if it
+    /// had not stopped.
+    ///
+    /// # Errors
+    /// As [`Trainer::new`]; [`TrainError::Checkpoint`] for a checkpoint of another kind of
+    /// model or data set; what loading the file and the state raises.
+    pub fn resume(mut model: M, data: &Tensor, config: TrainerConfig, path: &Path) -> Result<Self, TrainError> {
+        let checkpoint = Checkpoint::load(path)?;
+        let bad = |reason: String| TrainError::Checkpoint { path: path.display().to_string(), reason };
+        if checkpoint.kind != model.kind() {
+            return Err(bad(format!("it holds a {}, not a {}", checkpoint.kind, model.kind())));
+        }
+        let samples = data.shape().first().copied().unwrap_or(0);
+        if !checkpoint.order.is_empty() && checkpoint.order.len() != samples {
+            return Err(bad(format!("it was trained on {} samples, not {samples}", checkpoint.order.len())));
+        }
+        model.load_state(&checkpoint.state)?;
+        let mut trainer = Trainer::new(model, data, config)?;
+        let columns = trainer.model.loss_names().len();
+        let values = checkpoint.history.to_vec();
+        if checkpoint.history.shape().get(1).is_some_and(|&c| c != columns) {
+            return Err(bad(format!("its history has {:?} columns, the model {columns}", checkpoint.history.shape())));
+        }
+        trainer.history = values.chunks(columns.max(1)).map(<[f32]>::to_vec).collect();
+        trainer.rng = checkpoint.rng;
+        trainer.step = checkpoint.step;
+        trainer.position = checkpoint.position;
+        trainer.order = checkpoint.order;
+        trainer.fixed = checkpoint.fixed;
+        Ok(trainer)
+    }
+
+    /// Calls `report` with the run's [`Progress`] every `progress_every` steps and after each
+    /// epoch (a command-line tool draws a progress bar from it; an example prints it).
+    pub fn on_progress(mut self, report: impl FnMut(&Progress) + 'static) -> Self {
+        self.on_progress = Some(Box::new(report));
+        self
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// The model, ending the run.
+    pub fn into_model(self) -> M {
+        self.model
+    }
+
+    /// Steps taken (skipped ones included).
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Steps skipped for a non-finite loss (with [`NonFinite::Skip`]).
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// The losses of every step taken (NaN for a skipped step).
+    pub fn history(&self) -> &[Vec<f32>] {
+        &self.history
+    }
+
+    /// The fixed input of the sample grids.
+    pub fn fixed_input(&self) -> &Tensor {
+        &self.fixed
+    }
+
+    fn steps_per_epoch(&self, data: &Tensor) -> usize {
+        data.shape()[0] / self.config.batch_size
+    }
+
+    /// Trains to the end of the last epoch (see [`Trainer::run_for`]).
+    ///
+    /// # Errors
+    /// As [`Trainer::run_for`].
+    pub fn run(&mut self, data: &Tensor) -> Result<(), TrainError> {
+        self.run_for(data, usize::MAX).map(|_| ())
+    }
+
+    /// Trains for at most `max_steps` more steps; returns whether the run is complete. After
+    /// each epoch (and every `checkpoint_every` steps) the output folder gets a sample grid,
+    /// the loss CSV and chart, and the checkpoint.
+    ///
+    /// # Errors
+    /// [`TrainError::NonFiniteLoss`] (with [`NonFinite::Stop`]); [`TrainError::Config`] for
+    /// data of another size than the run's; errors writing the files.
+    pub fn run_for(&mut self, data: &Tensor, max_steps: usize) -> Result<bool, TrainError> {
+        let per_epoch = self.steps_per_epoch(data);
+        if !self.order.is_empty() && self.order.len() != data.shape()[0] {
+            return Err(TrainError::Config(format!(
+                "the run is over {} samples, this data set has {}",
+                self.order.len(),
+                data.shape()[0]
+            )));
+        }
+        let total = per_epoch * self.config.epochs;
+        let started = Instant::now();
+        let first = self.step;
+        let mut taken = 0;
+        while self.step < total && taken < max_steps {
+            if self.position == 0 {
+                self.order = permutation(data.shape()[0], &mut self.rng);
+            }
+            let size = self.config.batch_size;
+            let batch = data.index_select(0, &self.order[self.position * size..(self.position + 1) * size])?;
+            match self.model.train_batch(&batch, &mut self.rng) {
+                Ok(losses) => {
+                    self.history.push(losses);
+                    self.step += 1;
+                }
+                Err(Error::NonFinite { .. }) if self.config.on_non_finite == NonFinite::Skip => {
+                    self.history.push(vec![f32::NAN; self.model.loss_names().len()]);
+                    self.step += 1;
+                    self.skipped += 1;
+                }
+                Err(source @ Error::NonFinite { .. }) => {
+                    return Err(TrainError::NonFiniteLoss { step: self.step + 1, source });
+                }
+                Err(other) => return Err(other.into()),
+            }
+            taken += 1;
+            self.position += 1;
+            let epoch_done = self.position == per_epoch;
+            if epoch_done {
+                self.position = 0;
+            }
+            if epoch_done || self.step.is_multiple_of(self.config.progress_every.max(1)) {
+                self.report(started, self.step - first, total, per_epoch);
+            }
+            if epoch_done {
+                self.write_epoch_outputs(self.step / per_epoch)?;
+            }
+            let checkpoint_due =
+                self.config.checkpoint_every > 0 && self.step.is_multiple_of(self.config.checkpoint_every);
+            if let (true, Some(dir)) = (epoch_done || checkpoint_due, &self.config.out_dir) {
+                self.save_checkpoint(&dir.join("checkpoint.safetensors"))?;
+            }
+        }
+        Ok(self.step >= total)
+    }
+
+    fn report(&mut self, started: Instant, done: usize, total: usize, per_epoch: usize) {
+        let Some(report) = self.on_progress.as_mut() else { return };
+        let elapsed = started.elapsed().as_secs_f64();
+        let pace = if done > 0 { elapsed / done as f64 } else { 0.0 };
+        let progress = Progress {
+            epoch: (self.step.saturating_sub(1) / per_epoch + 1).min(self.config.epochs),
+            epochs: self.config.epochs,
+            step: self.step,
+            steps: total,
+            losses: self.model.loss_names().into_iter().zip(self.history.last().cloned().unwrap_or_default()).collect(),
+            samples_per_second: if elapsed > 0.0 { (done * self.config.batch_size) as f64 / elapsed } else { 0.0 },
+            remaining: Duration::from_secs_f64(pace * (total - self.step) as f64),
+        };
+        report(&progress);
+    }
+
+    /// The sample grid of this epoch, `losses.csv` and `losses.png`.
+    fn write_epoch_outputs(&self, epoch: usize) -> Result<(), TrainError> {
+        let Some(dir) = &self.config.out_dir else { return Ok(()) };
+        self.write_grid(&dir.join(format!("samples_epoch_{epoch:03}.png")))?;
+        let names = self.model.loss_names();
+        let mut csv = format!("step,{}\n", names.join(","));
+        for (i, row) in self.history.iter().enumerate() {
+            let values: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+            csv.push_str(&format!("{},{}\n", i + 1, values.join(",")));
+        }
+        let path = dir.join("losses.csv");
+        nabla_tensor::io::write_atomically(&path, csv.as_bytes())
+            .map_err(|source| TrainError::Io { path: path.display().to_string(), source })?;
+        let window = (self.history.len() / 100).max(1);
+        let mut chart =
+            LineChart::new(format!("{} losses (running mean over {window} steps)", self.model.kind()), "step", "loss");
+        for (column, name) in names.iter().enumerate() {
+            let points = running_mean(self.history.iter().map(|row| row[column]), window);
+            chart = chart.series(Series::new(*name, points));
+        }
+        chart.write_png(dir.join("losses.png"))?;
+        Ok(())
+    }
+
+    /// Writes the model's rendering of the fixed input as a grid of images.
+    ///
+    /// # Errors
+    /// Shape errors; [`TrainError::Image`] when the file cannot be written.
+    pub fn write_grid(&self, path: &Path) -> Result<(), TrainError> {
+        let images = self.model.render(&self.fixed)?;
+        let [c, h, w] = self.config.image_shape;
+        let images = images.reshape(&[-1, c as isize, h as isize, w as isize])?;
+        let columns = (self.config.grid as f64).sqrt().ceil() as usize;
+        nabla_data::image::write_png_grid(path, &images, columns, 2)?;
+        Ok(())
+    }
+
+    /// Writes a checkpoint atomically; refuses (and keeps the previous file) when a weight is
+    /// not finite.
+    ///
+    /// # Errors
+    /// [`TrainError::NonFiniteWeights`]; errors writing the file.
+    pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
+        let state = self.model.state();
+        if let Some((name, _)) = state.iter().find(|(_, t)| t.to_vec().iter().any(|v| !v.is_finite())) {
+            return Err(TrainError::NonFiniteWeights { path: path.display().to_string(), name: name.clone() });
+        }
+        let columns = self.model.loss_names().len();
+        let history: Vec<f32> = self.history.iter().flatten().copied().collect();
+        Checkpoint {
+            kind: self.model.kind().to_string(),
+            state,
+            step: self.step,
+            position: self.position,
+            order: self.order.clone(),
+            fixed: self.fixed.clone(),
+            history: Tensor::from_vec(history, &[self.history.len(), columns])?,
+            rng: self.rng.clone(),
+        }
+        .save(path)
+    }
+}
+
+/// A uniformly random order of `0..n` (Fisher–Yates).
+fn permutation(n: usize, rng: &mut TrainRng) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    order
+}
+
+/// `(step, mean of the finite values among the last `window`)` for each step with one.
+fn running_mean(values: impl Iterator<Item = f32>, window: usize) -> Vec<(f64, f64)> {
+    let values: Vec<f32> = values.collect();
+    (0..values.len())
+        .filter_map(|i| {
+            let recent: Vec<f64> =
+                values[i.saturating_sub(window - 1)..=i].iter().filter(|v| v.is_finite()).map(|&v| v as f64).collect();
+            (!recent.is_empty()).then(|| ((i + 1) as f64, recent.iter().sum::<f64>() / recent.len() as f64))
+        })
+        .collect()
+}
