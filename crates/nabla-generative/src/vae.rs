@@ -103,8 +103,24 @@ impl Vae {
     /// ELBO (reconstruction BCE + KL, per sample).
     ///
     /// # Errors
-    /// [`Error::NonFinite`] when the loss is not finite (no update is made); shape errors.
+    /// [`Error::NonFinite`] when the loss is not finite (no update is made); [`Error::Empty`]
+    /// for an empty batch; shape errors.
     pub fn train_step<R: Rng + ?Sized>(&mut self, x: &Tensor, rng: &mut R) -> Result<VaeLosses> {
+        let (loss, losses) = self.loss(x, rng)?;
+        self.optimizer.step(&loss.backward()?)?;
+        Ok(losses)
+    }
+
+    /// The two terms of the loss on `x` (one code drawn per input), without training.
+    ///
+    /// # Errors
+    /// As [`Vae::train_step`].
+    pub fn evaluate<R: Rng + ?Sized>(&self, x: &Tensor, rng: &mut R) -> Result<VaeLosses> {
+        no_grad(|| self.loss(x, rng)).map(|(_, losses)| losses)
+    }
+
+    /// The negative ELBO (a 0-d tensor, averaged over the batch) and its terms.
+    fn loss<R: Rng + ?Sized>(&self, x: &Tensor, rng: &mut R) -> Result<(Tensor, VaeLosses)> {
         let batch = x.shape().first().copied().unwrap_or(0);
         if batch == 0 {
             return Err(Error::Empty { op: "Vae::train_step", shape: x.shape().to_vec() });
@@ -123,7 +139,6 @@ impl Vae {
             .add_scalar(-1.0)?
             .sum_all()?
             .mul_scalar(0.5 / batch as f32)?;
-        let loss = reconstruction.add(&kl)?;
         let losses = VaeLosses { reconstruction: reconstruction.item()?, kl: kl.item()? };
         if !(losses.reconstruction.is_finite() && losses.kl.is_finite()) {
             return Err(Error::NonFinite {
@@ -131,8 +146,7 @@ impl Vae {
                 reason: format!("the losses are {losses:?}: training diverged"),
             });
         }
-        self.optimizer.step(&loss.backward()?)?;
-        Ok(losses)
+        Ok((reconstruction.add(&kl)?, losses))
     }
 }
 

@@ -1,0 +1,102 @@
+//! DCGAN on the bundled MNIST subset: workload W4's networks (BENCHMARKS.md) with the paper's
+//! recipe — batch norm, ReLU/tanh in the generator, LeakyReLU(0.2) in the discriminator,
+//! N(0, 0.02) weights, Adam(2e-4, β₁ = 0.5), batches of 64 — trained with the shared
+//! `Trainer` (progress on stderr, a sample grid per epoch, `losses.csv`, `losses.png`, a
+//! checkpoint) in `target/examples-out/dcgan/`.
+//!
+//! Afterwards a judge — W3's CNN trained on the same subset — scores 1,000 generated digits:
+//! the classes covered (≥ 5% of the samples each), the mean top-class probability, and the
+//! Fréchet distance of its features to the test digits'. Writes `docs/images/dcgan_samples.png`
+//! and `docs/images/dcgan_losses.png`. Run with
+//! `cargo run --release --example 12_dcgan [EPOCHS]` (20 by default; `--resume` continues from
+//! the last checkpoint).
+
+use std::path::{Path, PathBuf};
+
+use nabla::data::Mnist;
+use nabla::generative::{DcganConfig, Gan, Judge, Trainer, TrainerConfig, Verdict};
+use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The judge: W3's CNN trained for `epochs` on the training digits; returns it with its test
+/// accuracy.
+fn judge(mnist: &Mnist, epochs: usize) -> Result<(Judge, f32)> {
+    let rng = &mut StdRng::seed_from_u64(42);
+    let mut judge = Judge::new(rng)?;
+    judge.train(&mnist.train.images, &mnist.train.labels, epochs, rng)?;
+    let accuracy = judge.accuracy(&mnist.test.images, &mnist.test.labels)?;
+    Ok((judge, accuracy))
+}
+
+/// Trains a DCGAN for `epochs` (from `resume` when given); grids and logs go to `out`.
+fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>, resume: Option<&Path>) -> Result<Gan> {
+    let data = mnist.train.images.mul_scalar(2.0)?.add_scalar(-1.0)?;
+    let gan = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(0))?;
+    let config = TrainerConfig { out_dir: out, progress_every: 25, ..TrainerConfig::new(epochs, 64) };
+    let mut trainer = match resume {
+        Some(path) => Trainer::resume(gan, &data, config, path)?,
+        None => Trainer::new(gan, &data, config)?,
+    }
+    .on_progress(|p| eprintln!("{p}"));
+    trainer.run(&data)?;
+    Ok(trainer.into_model())
+}
+
+/// 1,000 generated digits in [0, 1], judged against the test digits.
+fn verdict(gan: &Gan, judge: &Judge, mnist: &Mnist) -> Result<Verdict> {
+    let samples = gan.sample(1000, &mut StdRng::seed_from_u64(7))?.add_scalar(1.0)?.mul_scalar(0.5)?;
+    Ok(judge.judge(&samples, &mnist.test.images)?)
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let epochs = args.iter().find_map(|a| a.parse().ok()).unwrap_or(20);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = root.join("target/examples-out/dcgan");
+    let checkpoint = out.join("checkpoint.safetensors");
+    let resume = args.iter().any(|a| a == "--resume").then_some(checkpoint.as_path());
+    let mnist = Mnist::bundled()?;
+    let start = std::time::Instant::now();
+    let gan = train(&mnist, epochs, Some(out.clone()), resume)?;
+    println!("trained {epochs} epochs in {:.0} s", start.elapsed().as_secs_f64());
+    let (judge, accuracy) = judge(&mnist, 3)?;
+    println!("judge: test accuracy {:.2}%", accuracy * 100.0);
+    let real = judge.judge(&mnist.test.images.narrow(0, 0, 1000)?, &mnist.test.images)?;
+    println!(
+        "real test digits:  {} classes, mean top probability {:.3}, Fréchet distance {:.2}",
+        real.classes_covered, real.mean_top_probability, real.frechet_distance
+    );
+    let v = verdict(&gan, &judge, &mnist)?;
+    println!(
+        "DCGAN samples:     {} classes, mean top probability {:.3}, Fréchet distance {:.2}, shares {:?}",
+        v.classes_covered,
+        v.mean_top_probability,
+        v.frechet_distance,
+        v.class_shares.iter().map(|s| (s * 100.0).round() / 100.0).collect::<Vec<_>>()
+    );
+    let images = gan.sample(64, &mut StdRng::seed_from_u64(8))?.add_scalar(1.0)?.mul_scalar(0.5)?;
+    nabla::data::image::write_png_grid(root.join("docs/images/dcgan_samples.png"), &images, 8, 2)?;
+    std::fs::copy(out.join("losses.png"), root.join("docs/images/dcgan_losses.png"))?;
+    println!("wrote docs/images/dcgan_samples.png and docs/images/dcgan_losses.png");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_run_makes_digits_the_judge_recognises() {
+        let mnist = Mnist::bundled().unwrap();
+        let (judge, accuracy) = judge(&mnist, 1).unwrap();
+        let untrained = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(0)).unwrap();
+        let before = verdict(&untrained, &judge, &mnist).unwrap();
+        let gan = train(&mnist, 1, None, None).unwrap();
+        let after = verdict(&gan, &judge, &mnist).unwrap();
+        println!("judge accuracy {accuracy}; before {before:?}; after {after:?}");
+        assert!(accuracy > 0.95, "{accuracy}");
+        assert!(after.frechet_distance < 0.5 * before.frechet_distance, "{before:?} {after:?}");
+        assert!(after.classes_covered >= 5, "{after:?}");
+    }
+}
