@@ -31,3 +31,8 @@ pub use judge::{Judge, Verdict};
 pub use modes::{ModeCoverage, mode_coverage};
 pub use trainer::{NonFinite, Progress, TrainError, Trainable, Trainer, TrainerConfig};
 pub use vae::{Vae, VaeLosses};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
