@@ -31,14 +31,6 @@ fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>) -> Result<Gan> {
     Ok(trainer.into_model())
 }
 
-fn judge(mnist: &Mnist, epochs: usize) -> Result<(Judge, f32)> {
-    let rng = &mut StdRng::seed_from_u64(42);
-    let mut judge = Judge::new(rng)?;
-    judge.train(&mnist.train.images, &mnist.train.labels, epochs, rng)?;
-    let accuracy = judge.accuracy(&mnist.test.images, &mnist.test.labels)?;
-    Ok((judge, accuracy))
-}
-
 /// 1,000 generated digits, judged against the test digits.
 fn verdict(gan: &Gan, judge: &Judge, mnist: &Mnist) -> Result<Verdict> {
     let samples = gan.sample(1000, &mut StdRng::seed_from_u64(7))?.add_scalar(1.0)?.mul_scalar(0.5)?;
@@ -53,7 +45,7 @@ fn main() -> Result<()> {
     let start = std::time::Instant::now();
     let gan = train(&mnist, epochs, Some(out.clone()))?;
     println!("trained {epochs} epochs in {:.0} s", start.elapsed().as_secs_f64());
-    let (judge, accuracy) = judge(&mnist, 3)?;
+    let (judge, accuracy) = Judge::for_mnist(&mnist, 3, 42)?;
     let v = verdict(&gan, &judge, &mnist)?;
     println!(
         "judge accuracy {:.2}%; GAN samples: {} classes, mean top probability {:.3}, Fréchet distance {:.2}",
@@ -81,7 +73,7 @@ mod tests {
     #[test]
     fn a_short_run_moves_the_samples_towards_real_digits() {
         let mnist = Mnist::bundled().unwrap();
-        let (judge, _) = judge(&mnist, 1).unwrap();
+        let (judge, _) = Judge::for_mnist(&mnist, 1, 42).unwrap();
         let before = verdict(&gan().unwrap(), &judge, &mnist).unwrap();
         let after = verdict(&train(&mnist, 5, None).unwrap(), &judge, &mnist).unwrap();
         println!("before {before:?}\nafter {after:?}");

@@ -19,16 +19,6 @@ use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// The judge: W3's CNN trained for `epochs` on the training digits; returns it with its test
-/// accuracy.
-fn judge(mnist: &Mnist, epochs: usize) -> Result<(Judge, f32)> {
-    let rng = &mut StdRng::seed_from_u64(42);
-    let mut judge = Judge::new(rng)?;
-    judge.train(&mnist.train.images, &mnist.train.labels, epochs, rng)?;
-    let accuracy = judge.accuracy(&mnist.test.images, &mnist.test.labels)?;
-    Ok((judge, accuracy))
-}
-
 /// Trains a DCGAN for `epochs` (from `resume` when given); grids and logs go to `out`.
 fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>, resume: Option<&Path>) -> Result<Gan> {
     let data = mnist.train.images.mul_scalar(2.0)?.add_scalar(-1.0)?;
@@ -60,7 +50,7 @@ fn main() -> Result<()> {
     let start = std::time::Instant::now();
     let gan = train(&mnist, epochs, Some(out.clone()), resume)?;
     println!("trained {epochs} epochs in {:.0} s", start.elapsed().as_secs_f64());
-    let (judge, accuracy) = judge(&mnist, 3)?;
+    let (judge, accuracy) = Judge::for_mnist(&mnist, 3, 42)?;
     println!("judge: test accuracy {:.2}%", accuracy * 100.0);
     let real = judge.judge(&mnist.test.images.narrow(0, 0, 1000)?, &mnist.test.images)?;
     println!(
@@ -89,7 +79,7 @@ mod tests {
     #[test]
     fn a_short_run_makes_digits_the_judge_recognises() {
         let mnist = Mnist::bundled().unwrap();
-        let (judge, accuracy) = judge(&mnist, 1).unwrap();
+        let (judge, accuracy) = Judge::for_mnist(&mnist, 1, 42).unwrap();
         let untrained = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(0)).unwrap();
         let before = verdict(&untrained, &judge, &mnist).unwrap();
         let gan = train(&mnist, 1, None, None).unwrap();

@@ -4,11 +4,12 @@
 //! Fréchet distance between its penultimate-layer features of generated and real digits.
 
 use nabla_conv::{Conv2d, Conv2dConfig, MaxPool2d, Pool2dConfig};
-use nabla_data::{MNIST_MEAN, MNIST_STD, normalize};
+use nabla_data::{MNIST_MEAN, MNIST_STD, Mnist, normalize};
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
 use nabla_nn::{Activation, Flatten, Linear, LinearConfig, Module, Sequential, TensorKind, child_name};
 use nabla_optim::{AdamConfig, Optimizer};
-use nabla_tensor::rand::Rng;
+use nabla_tensor::rand::rngs::StdRng;
+use nabla_tensor::rand::{Rng, SeedableRng};
 use nabla_tensor::{Error, Result, Tensor, no_grad};
 
 use crate::frechet::frechet_distance;
@@ -54,6 +55,19 @@ impl Judge {
             .push(Linear::new(LinearConfig::new(3136, 128), rng)?)
             .push(Activation::Relu);
         Ok(Judge { features, head: Linear::new(LinearConfig::new(128, 10), rng)? })
+    }
+
+    /// A judge trained for `epochs` on the training split of `mnist` (from `seed`), with its
+    /// accuracy on the test split.
+    ///
+    /// # Errors
+    /// As [`Judge::train`].
+    pub fn for_mnist(mnist: &Mnist, epochs: usize, seed: u64) -> Result<(Judge, f32)> {
+        let rng = &mut StdRng::seed_from_u64(seed);
+        let mut judge = Judge::new(rng)?;
+        judge.train(&mnist.train.images, &mnist.train.labels, epochs, rng)?;
+        let accuracy = judge.accuracy(&mnist.test.images, &mnist.test.labels)?;
+        Ok((judge, accuracy))
     }
 
     /// Trains on images `[N, 1, 28, 28]` in [0, 1] with their digits: `epochs` of shuffled
