@@ -8,8 +8,8 @@
 //! the classes covered (≥ 5% of the samples each), the mean top-class probability, and the
 //! Fréchet distance of its features to the test digits'. Writes `docs/images/dcgan_samples.png`
 //! and `docs/images/dcgan_losses.png`. Run with
-//! `cargo run --release --example 12_dcgan [EPOCHS]` (20 by default; `--resume` continues from
-//! the last checkpoint).
+//! `cargo run --release --example 12_dcgan [EPOCHS] [--seed N] [--resume]` (20 epochs and seed
+//! 0 by default; `--resume` continues from the last checkpoint).
 
 use std::path::{Path, PathBuf};
 
@@ -20,10 +20,10 @@ use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// Trains a DCGAN for `epochs` (from `resume` when given); grids and logs go to `out`.
-fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>, resume: Option<&Path>) -> Result<Gan> {
+fn train(mnist: &Mnist, epochs: usize, seed: u64, out: Option<PathBuf>, resume: Option<&Path>) -> Result<Gan> {
     let data = mnist.train.images.mul_scalar(2.0)?.add_scalar(-1.0)?;
-    let gan = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(0))?;
-    let config = TrainerConfig { out_dir: out, progress_every: 25, ..TrainerConfig::new(epochs, 64) };
+    let gan = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(seed))?;
+    let config = TrainerConfig { out_dir: out, seed, progress_every: 25, ..TrainerConfig::new(epochs, 64) };
     let mut trainer = match resume {
         Some(path) => Trainer::resume(gan, &data, config, path)?,
         None => Trainer::new(gan, &data, config)?,
@@ -33,22 +33,28 @@ fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>, resume: Option<&Pat
     Ok(trainer.into_model())
 }
 
-/// 1,000 generated digits in [0, 1], judged against the test digits.
-fn verdict(gan: &Gan, judge: &Judge, mnist: &Mnist) -> Result<Verdict> {
-    let samples = gan.sample(1000, &mut StdRng::seed_from_u64(7))?.add_scalar(1.0)?.mul_scalar(0.5)?;
+/// 1,000 generated digits in [0, 1] (noise from `draw`), judged against the test digits.
+fn verdict(gan: &Gan, judge: &Judge, mnist: &Mnist, draw: u64) -> Result<Verdict> {
+    let samples = gan.sample(1000, &mut StdRng::seed_from_u64(draw))?.add_scalar(1.0)?.mul_scalar(0.5)?;
     Ok(judge.judge(&samples, &mnist.test.images)?)
 }
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let epochs = args.iter().find_map(|a| a.parse().ok()).unwrap_or(20);
+    let seed = args.iter().position(|a| a == "--seed").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(0);
+    let epochs = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || args[i - 1] != "--seed")
+        .find_map(|(_, a)| a.parse().ok())
+        .unwrap_or(20);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = root.join("target/examples-out/dcgan");
+    let out = root.join(format!("target/examples-out/dcgan-seed{seed}"));
     let checkpoint = out.join("checkpoint.safetensors");
     let resume = args.iter().any(|a| a == "--resume").then_some(checkpoint.as_path());
     let mnist = Mnist::bundled()?;
     let start = std::time::Instant::now();
-    let gan = train(&mnist, epochs, Some(out.clone()), resume)?;
+    let gan = train(&mnist, epochs, seed, Some(out.clone()), resume)?;
     println!("trained {epochs} epochs in {:.0} s", start.elapsed().as_secs_f64());
     let (judge, accuracy) = Judge::for_mnist(&mnist, 3, 42)?;
     println!("judge: test accuracy {:.2}%", accuracy * 100.0);
@@ -57,18 +63,24 @@ fn main() -> Result<()> {
         "real test digits:  {} classes, mean top probability {:.3}, Fréchet distance {:.2}",
         real.classes_covered, real.mean_top_probability, real.frechet_distance
     );
-    let v = verdict(&gan, &judge, &mnist)?;
-    println!(
-        "DCGAN samples:     {} classes, mean top probability {:.3}, Fréchet distance {:.2}, shares {:?}",
-        v.classes_covered,
-        v.mean_top_probability,
-        v.frechet_distance,
-        v.class_shares.iter().map(|s| (s * 100.0).round() / 100.0).collect::<Vec<_>>()
-    );
+    // The class count sits near the 5% line for some digits, so show four draws of 1,000.
+    for draw in 7..11 {
+        let v = verdict(&gan, &judge, &mnist, draw)?;
+        println!(
+            "DCGAN samples (draw {draw}): {} classes, mean top probability {:.3}, Fréchet distance {:.2}, shares {:?}",
+            v.classes_covered,
+            v.mean_top_probability,
+            v.frechet_distance,
+            v.class_shares.iter().map(|s| (s * 1000.0).round() / 1000.0).collect::<Vec<_>>()
+        );
+    }
     let images = gan.sample(64, &mut StdRng::seed_from_u64(8))?.add_scalar(1.0)?.mul_scalar(0.5)?;
-    nabla::data::image::write_png_grid(root.join("docs/images/dcgan_samples.png"), &images, 8, 2)?;
-    std::fs::copy(out.join("losses.png"), root.join("docs/images/dcgan_losses.png"))?;
-    println!("wrote docs/images/dcgan_samples.png and docs/images/dcgan_losses.png");
+    let suffix = if seed == 0 { String::new() } else { format!("_seed{seed}") };
+    let (samples, losses) =
+        (format!("docs/images/dcgan_samples{suffix}.png"), format!("docs/images/dcgan_losses{suffix}.png"));
+    nabla::data::image::write_png_grid(root.join(&samples), &images, 8, 2)?;
+    std::fs::copy(out.join("losses.png"), root.join(&losses))?;
+    println!("wrote {samples} and {losses}");
     Ok(())
 }
 
@@ -81,9 +93,9 @@ mod tests {
         let mnist = Mnist::bundled().unwrap();
         let (judge, accuracy) = Judge::for_mnist(&mnist, 1, 42).unwrap();
         let untrained = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(0)).unwrap();
-        let before = verdict(&untrained, &judge, &mnist).unwrap();
-        let gan = train(&mnist, 1, None, None).unwrap();
-        let after = verdict(&gan, &judge, &mnist).unwrap();
+        let before = verdict(&untrained, &judge, &mnist, 7).unwrap();
+        let gan = train(&mnist, 1, 0, None, None).unwrap();
+        let after = verdict(&gan, &judge, &mnist, 7).unwrap();
         println!("judge accuracy {accuracy}; before {before:?}; after {after:?}");
         // Measured: a 95.65% judge; 1 class at distance 931 before, 5 classes at 578 after.
         assert!(accuracy > 0.93, "{accuracy}");

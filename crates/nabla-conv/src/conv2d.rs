@@ -50,6 +50,9 @@ impl Conv2dConfig {
         if s.0 == 0 || s.1 == 0 || d.0 == 0 || d.1 == 0 || k.0 == 0 || k.1 == 0 {
             return bad(format!("stride {s:?}, dilation {d:?} and kernel {k:?} must be at least 1"));
         }
+        if self.in_channels == 0 || self.out_channels == 0 {
+            return bad(format!("needs channels in and out, got {} and {}", self.in_channels, self.out_channels));
+        }
         if self.groups == 0
             || !self.in_channels.is_multiple_of(self.groups)
             || !self.out_channels.is_multiple_of(self.groups)
@@ -92,6 +95,9 @@ fn init<R: Rng + ?Sized>(shape: [usize; 4], out: usize, bias: bool, rng: &mut R)
 }
 
 fn apply(spec: ConvSpec, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    if x.numel() == 0 {
+        return Err(Error::Empty { op: spec.name(), shape: x.shape().to_vec() });
+    }
     match bias {
         Some(b) => Tensor::apply(ConvOp(spec), &[x, weight, b]),
         None => Tensor::apply(ConvOp(spec), &[x, weight]),

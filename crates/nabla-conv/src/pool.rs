@@ -46,12 +46,21 @@ impl Pool2dConfig {
             });
         }
         let hw = (input.shape()[2], input.shape()[3]);
-        Windows::sliding(hw, k, s, p, d).ok_or_else(|| Error::ShapeMismatch {
+        let windows = Windows::sliding(hw, k, s, p, d).ok_or_else(|| Error::ShapeMismatch {
             op,
             lhs: input.shape().to_vec(),
             rhs: vec![k.0, k.1],
             reason: format!("the window (dilation {d:?}) is larger than the padded input (padding {p:?})"),
-        })
+        })?;
+        if windows.windows.iter().any(Vec::is_empty) {
+            return Err(Error::ShapeMismatch {
+                op,
+                lhs: input.shape().to_vec(),
+                rhs: vec![k.0, k.1],
+                reason: format!("a window (dilation {d:?}) falls entirely in the padding {p:?}"),
+            });
+        }
+        Ok(windows)
     }
 }
 

@@ -82,6 +82,7 @@ impl Module for Upsample {
                 reason: format!("the output {out_h}×{out_w} is empty"),
             });
         }
+        check_output_size("Upsample", input, (out_h, out_w))?;
         let taps = Taps::separable(
             w,
             (out_h, out_w),
@@ -92,6 +93,14 @@ impl Module for Upsample {
     }
 
     fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
+}
+
+/// Refuses an output plane or tensor above [`nabla_tensor::shape::MAX_ELEMENTS`] (the plane on
+/// its own too, since the taps are laid out per output row and column even for an empty batch).
+fn check_output_size(op: &'static str, input: &Tensor, (h, w): (usize, usize)) -> Result<()> {
+    let dims = input.shape();
+    nabla_tensor::shape::checked_numel(op, &[h, w])?;
+    nabla_tensor::shape::checked_numel(op, &[dims[0], dims[1], h, w]).map(|_| ())
 }
 
 /// Padding that continues the image: mirrored without repeating the edge (reflection) or by
@@ -127,7 +136,10 @@ fn pad(
         };
         mapped as usize
     };
-    let out_hw = (h + top + bottom, w + left + right);
+    let grown =
+        |size: usize, a: usize, b: usize| size.checked_add(a).and_then(|s| s.checked_add(b)).unwrap_or(usize::MAX);
+    let out_hw = (grown(h, top, bottom), grown(w, left, right));
+    check_output_size(op, input, out_hw)?;
     let taps = Taps::separable(w, out_hw, |r| vec![(source(r, top, h), 1.0)], |c| vec![(source(c, left, w), 1.0)]);
     Tensor::apply(ResampleOp { name: op, taps }, &[input])
 }

@@ -80,12 +80,12 @@ impl Module for BatchNorm {
     /// `[N, C, ...]`, unchanged. PyTorch: `nn.BatchNorm1d` / `nn.BatchNorm2d`.
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         let c = self.config.num_features;
-        if !self.ranks.contains(&input.ndim()) || input.shape()[1] != c {
+        if !self.ranks.contains(&input.ndim()) || input.shape()[1] != c || c == 0 {
             return Err(Error::ShapeMismatch {
                 op: self.name,
                 lhs: input.shape().to_vec(),
                 rhs: vec![c],
-                reason: format!("needs an input of rank {:?} with {c} channels on axis 1", self.ranks),
+                reason: format!("needs an input of rank {:?} with {c} (> 0) channels on axis 1", self.ranks),
             });
         }
         let axes: Vec<isize> = (0..input.ndim() as isize).filter(|&a| a != 1).collect();

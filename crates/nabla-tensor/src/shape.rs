@@ -1,10 +1,29 @@
 //! Shape arithmetic for ops (the core's and those of crates above it): axis normalisation,
-//! NumPy broadcasting, and reducing a broadcast gradient back to an input's shape.
+//! NumPy broadcasting, reducing a broadcast gradient back to an input's shape, and the size
+//! limit that turns an absurd output size into an error instead of an allocation abort.
 
 use ndarray::{Axis, IxDyn};
 
 use crate::error::{Error, Result};
 use crate::tensor::Data;
+
+/// The most elements an op will allocate for one tensor (2³¹, 8 GiB of f32): a size computed
+/// from a hyperparameter (a scale factor, a padding) or read from a file above it is refused
+/// with an error rather than attempted, since a failed allocation aborts the process.
+pub const MAX_ELEMENTS: usize = 1 << 31;
+
+/// The number of elements of `shape`, checked against overflow and [`MAX_ELEMENTS`].
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming `op` and the shape.
+pub fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).filter(|&n| n <= MAX_ELEMENTS).ok_or_else(|| {
+        Error::InvalidArgument {
+            op,
+            reason: format!("an output of shape {shape:?} is larger than the {MAX_ELEMENTS} elements nabla allocates"),
+        }
+    })
+}
 
 /// Maps a possibly negative axis (`-1` is the last) into `0..shape.len()`.
 ///

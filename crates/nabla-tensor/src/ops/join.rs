@@ -16,21 +16,12 @@ impl Op for Concat {
         "concat"
     }
 
+    /// The shapes are checked by [`Tensor::concat`].
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
         let views: Vec<_> = inputs.iter().map(|d| d.view()).collect();
-        ndarray::concatenate(Axis(self.axis), &views).map(|a| a.into_shared()).map_err(|_| {
-            let first = inputs[0].shape().to_vec();
-            let odd = inputs.iter().find(|d| {
-                d.ndim() != first.len()
-                    || d.shape().iter().zip(&first).enumerate().any(|(a, (x, y))| a != self.axis && x != y)
-            });
-            Error::ShapeMismatch {
-                op: "concat",
-                lhs: first,
-                rhs: odd.map_or(vec![], |d| d.shape().to_vec()),
-                reason: format!("all sizes but axis {} must agree", self.axis),
-            }
-        })
+        ndarray::concatenate(Axis(self.axis), &views)
+            .map(|a| a.into_shared())
+            .map_err(|e| Error::invalid("concat", e.to_string()))
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
@@ -83,6 +74,18 @@ impl Tensor {
             return Err(Error::invalid("concat", "0-d tensors cannot be concatenated; use stack"));
         }
         let axis = normalize_axis("concat", axis, first.shape())?;
+        let fits = |t: &&&Tensor| {
+            t.ndim() == first.ndim()
+                && t.shape().iter().zip(first.shape()).enumerate().all(|(a, (x, y))| a == axis || x == y)
+        };
+        if let Some(odd) = tensors.iter().find(|t| !fits(t)) {
+            return Err(Error::ShapeMismatch {
+                op: "concat",
+                lhs: first.shape().to_vec(),
+                rhs: odd.shape().to_vec(),
+                reason: format!("all sizes but axis {axis} must agree"),
+            });
+        }
         Tensor::apply(Concat { axis }, tensors)
     }
 
