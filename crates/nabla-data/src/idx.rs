@@ -60,15 +60,24 @@ pub fn read_idx_u8(name: &str, bytes: &[u8], rank: usize) -> Result<IdxArray> {
         return Err(format(format!("dimensions {dims:?} promise more than {MAX_BYTES} bytes")));
     };
     let promised = (4 + 4 * rank + len) as u64;
-    let holds = if compressed { promised % (1 << 32) == content_len } else { promised == content_len };
+    // Deflate expands at most 1032-fold: a claim beyond that cannot be in the file.
+    let holds = if compressed {
+        promised % (1 << 32) == content_len && promised <= bytes.len() as u64 * 1032
+    } else {
+        promised == content_len
+    };
     if !holds {
         return Err(format(format!(
             "the header promises {promised} bytes (dimensions {dims:?}) but the file holds {content_len}{}",
             if compressed { " once decompressed" } else { "" }
         )));
     }
-    let mut values = vec![0u8; len];
-    reader.read_exact(&mut values).map_err(read_error)?;
+    // Grown as the data arrives rather than allocated up front for the claim.
+    let mut values = Vec::with_capacity(len.min(1 << 20));
+    reader.by_ref().take(len as u64).read_to_end(&mut values).map_err(read_error)?;
+    if values.len() != len {
+        return Err(format(format!("truncated: {} of the {len} values of dimensions {dims:?}", values.len())));
+    }
     if reader.read(&mut [0u8; 1]).map_err(read_error)? != 0 {
         return Err(format(format!("trailing bytes after the {len} values of dimensions {dims:?}")));
     }

@@ -105,22 +105,48 @@ pub fn write_png_grid(path: impl AsRef<Path>, batch: &Tensor, columns: usize, pa
 }
 
 /// Reads a PNG (or another format `image` knows) as `[C, H, W]` values in [0, 1]: C = 1 for
-/// grey images, 3 for colour (alpha dropped). The size is checked before decoding.
+/// grey images, 3 for colour (alpha dropped). See [`decode_image`] for the checks.
 ///
 /// # Errors
-/// [`DataError::Io`] for a missing file; [`DataError::Format`] for an undecodable file or one
-/// larger than 16384 pixels on a side.
+/// [`DataError::Io`] for a missing file; as [`decode_image`].
 pub fn read_png(path: impl AsRef<Path>) -> Result<Tensor> {
     let path = path.as_ref();
-    let reader =
-        image::ImageReader::open(path).map_err(|source| DataError::Io { path: path.display().to_string(), source })?;
-    let reader =
-        reader.with_guessed_format().map_err(|source| DataError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.display().to_string(), source })?;
+    decode_image(&bytes, &path.display().to_string())
+}
+
+/// Decodes an image file's bytes as `[C, H, W]` values in [0, 1]; `name` is used in errors.
+/// Before anything is decoded, the size in the header is checked: at most 16384 pixels a side,
+/// and no more pixels than the file's compressed data could hold (deflate expands at most
+/// 1032-fold, and a pixel takes at least one bit), so a small file that claims a huge image is
+/// refused instead of allocated for.
+///
+/// # Errors
+/// [`DataError::Format`] for an undecodable file or a size outside those bounds.
+pub fn decode_image(bytes: &[u8], name: &str) -> Result<Tensor> {
+    let path = Path::new(name);
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format_error(path, e.to_string()))?;
     let (width, height) = reader.into_dimensions().map_err(|e| format_error(path, e.to_string()))?;
     if width > MAX_SIDE || height > MAX_SIDE || width == 0 || height == 0 {
         return Err(format_error(path, format!("{width}×{height} pixels is outside 1…{MAX_SIDE} per side")));
     }
-    let decoded = image::open(path).map_err(|e| format_error(path, e.to_string()))?;
+    let pixels = width as u64 * height as u64;
+    if pixels > bytes.len() as u64 * 8 * 1032 {
+        return Err(format_error(
+            path,
+            format!("the header claims {width}×{height} pixels, more than its {} bytes can hold", bytes.len()),
+        ));
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format_error(path, e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| format_error(path, e.to_string()))?;
     let grey = matches!(
         decoded.color(),
         image::ColorType::L8 | image::ColorType::L16 | image::ColorType::La8 | image::ColorType::La16

@@ -39,7 +39,7 @@ pub use module::{Module, TensorKind, child_name};
 pub use perceptron::{Perceptron, PerceptronReport};
 pub use sequential::Sequential;
 pub use state_dict::{
-    LoadReport, NamedTensors, StateDictError, load, load_state_dict, load_tensors, load_tensors_with_metadata, save,
-    save_tensors, save_tensors_with_metadata,
+    LoadReport, NamedTensors, StateDictError, load, load_state_dict, load_tensors, load_tensors_with_metadata,
+    read_tensors, save, save_tensors, save_tensors_with_metadata,
 };
 pub use unflatten::Unflatten;

@@ -113,10 +113,23 @@ pub fn load_tensors_with_metadata(
     let path = path.as_ref();
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| StateDictError::Io { path: name.clone(), source })?;
-    let (_, header) = SafeTensors::read_metadata(&bytes)
+    read_tensors(&bytes, &name)
+}
+
+/// Parses a safetensors file's bytes into named f32 tensors and its metadata (what
+/// [`load_tensors_with_metadata`] does after reading the file); `name` is used in errors.
+/// `safetensors` validates the header (its length, every offset and shape against the data)
+/// before any tensor is built.
+///
+/// # Errors
+/// [`StateDictError::Format`] for a malformed file; [`StateDictError::Mismatch`] for an
+/// unsupported dtype.
+pub fn read_tensors(bytes: &[u8], name: &str) -> Result<(NamedTensors, HashMap<String, String>), StateDictError> {
+    let name = name.to_string();
+    let (_, header) = SafeTensors::read_metadata(bytes)
         .map_err(|e| StateDictError::Format { path: name.clone(), reason: e.to_string() })?;
     let metadata = header.metadata().clone().unwrap_or_default();
-    let file = SafeTensors::deserialize(&bytes)
+    let file = SafeTensors::deserialize(bytes)
         .map_err(|e| StateDictError::Format { path: name.clone(), reason: e.to_string() })?;
     let mut out = Vec::new();
     for (key, view) in file.tensors() {
