@@ -15,11 +15,13 @@
 //! [`Scheduler`]).
 
 mod clip;
+mod lbfgs;
 mod optimizer;
 mod rules;
 mod schedule;
 
 pub use clip::{clip_grad_norm, clip_grad_value};
+pub use lbfgs::{Lbfgs, LbfgsConfig, LineSearch, Objective};
 pub use optimizer::{Optimizer, ParamGroup};
 pub use rules::{AdamConfig, RmsPropConfig, Rule, SgdConfig};
 pub use schedule::{LrSchedule, Scheduler};
