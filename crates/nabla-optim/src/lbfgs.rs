@@ -188,9 +188,9 @@ impl Lbfgs {
         for value in &mut q {
             *value *= m.hessian_diagonal;
         }
-        for i in 0..m.steps.len() {
-            let beta = dot(&m.gradient_changes[i], &q) * m.rho[i];
-            axpy(alpha[i] - beta, &m.steps[i], &mut q);
+        for (((y, s), rho), a) in m.gradient_changes.iter().zip(&m.steps).zip(&m.rho).zip(&alpha) {
+            let beta = dot(y, &q) * rho;
+            axpy(a - beta, s, &mut q);
         }
         m.direction = q;
     }
