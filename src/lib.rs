@@ -1,5 +1,5 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
-//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `generative`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
+//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `generative`, `style`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
 //! dependency gives the whole toolkit. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
 
@@ -35,3 +35,5 @@ pub use nabla_conv as conv;
 
 #[cfg(feature = "generative")]
 pub use nabla_generative as generative;
+#[cfg(feature = "style")]
+pub use nabla_style as style;

@@ -22,6 +22,11 @@ impl Sequential {
         self
     }
 
+    /// The layers in order (`model[i]` in PyTorch).
+    pub fn layers(&self) -> &[Box<dyn Module>] {
+        &self.layers
+    }
+
     /// How many modules it holds.
     pub fn len(&self) -> usize {
         self.layers.len()

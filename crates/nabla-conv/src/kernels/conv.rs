@@ -158,15 +158,17 @@ impl Op for ConvOp {
         let (lin, lout) = (layout.in_hw.0 * layout.in_hw.1, layout.out_hw.0 * layout.out_hw.1);
         let rows = layout.geometry.rows();
         let weight_len = w.len();
-        // Per image: its input gradient and its share of the weight gradient.
+        let (need_dx, need_dw) = (ctx.needs_grad[0], ctx.needs_grad[1]);
+        // Per image: its input gradient and its share of the weight gradient, each computed
+        // only when needed (a frozen network needs no dw; a first layer no dx).
         let per_image: Vec<(Vec<f32>, Vec<f32>)> = x
             .par_chunks(layout.in_len())
             .zip(dy.par_chunks(layout.out_len()))
             .map(|(x, dy)| {
-                let mut dx = vec![0.0f32; layout.in_len()];
-                let mut dw = vec![0.0f32; weight_len];
+                let mut dx = if need_dx { vec![0.0f32; layout.in_len()] } else { Vec::new() };
+                let mut dw = if need_dw { vec![0.0f32; weight_len] } else { Vec::new() };
                 let mut cols = vec![0.0f32; rows * if transposed { lin } else { lout }];
-                let mut partial = vec![0.0f32; weight_len / g];
+                let mut partial = vec![0.0f32; if need_dw { weight_len / g } else { 0 }];
                 for group in 0..g {
                     let (x_g, dx_range) =
                         (&x[group * cig * lin..(group + 1) * cig * lin], group * cig * lin..(group + 1) * cig * lin);
@@ -175,22 +177,32 @@ impl Op for ConvOp {
                     if transposed {
                         // x = W_g · im2col(dy): dx_g = W_g im2col(dy_g); dW_g = x_g im2col(dy_g)ᵀ.
                         im2col(&layout.geometry, dy_g, &mut cols);
-                        matmul_slices(cig, lin, rows, &w[w_range.clone()], false, &cols, false, &mut dx[dx_range]);
-                        matmul_slices(cig, rows, lin, x_g, false, &cols, true, &mut partial);
+                        if need_dx {
+                            matmul_slices(cig, lin, rows, &w[w_range.clone()], false, &cols, false, &mut dx[dx_range]);
+                        }
+                        if need_dw {
+                            matmul_slices(cig, rows, lin, x_g, false, &cols, true, &mut partial);
+                        }
                     } else {
                         // y_g = W_g im2col(x_g): dW_g = dy_g im2col(x_g)ᵀ; dx_g = col2im(W_gᵀ dy_g).
-                        im2col(&layout.geometry, x_g, &mut cols);
-                        matmul_slices(cog, rows, lout, dy_g, false, &cols, true, &mut partial);
-                        matmul_slices(rows, lout, cog, &w[w_range.clone()], true, dy_g, false, &mut cols);
-                        col2im(&layout.geometry, &cols, &mut dx[dx_range]);
+                        if need_dw {
+                            im2col(&layout.geometry, x_g, &mut cols);
+                            matmul_slices(cog, rows, lout, dy_g, false, &cols, true, &mut partial);
+                        }
+                        if need_dx {
+                            matmul_slices(rows, lout, cog, &w[w_range.clone()], true, dy_g, false, &mut cols);
+                            col2im(&layout.geometry, &cols, &mut dx[dx_range]);
+                        }
                     }
-                    dw[w_range].iter_mut().zip(&partial).for_each(|(a, b)| *a += b);
+                    if need_dw {
+                        dw[w_range].iter_mut().zip(&partial).for_each(|(a, b)| *a += b);
+                    }
                 }
                 (dx, dw)
             })
             .collect();
-        let mut dx = Vec::with_capacity(layout.batch * layout.in_len());
-        let mut dw = vec![0.0f32; weight_len];
+        let mut dx = Vec::with_capacity(if need_dx { layout.batch * layout.in_len() } else { 0 });
+        let mut dw = vec![0.0f32; if need_dw { weight_len } else { 0 }];
         for (image_dx, image_dw) in per_image {
             dx.extend(image_dx);
             dw.iter_mut().zip(image_dw).for_each(|(a, b)| *a += b);
@@ -201,9 +213,9 @@ impl Op for ConvOp {
             dy.chunks(lout).enumerate().for_each(|(plane, values)| db[plane % channels] += values.iter().sum::<f32>());
             Data::from_shape_vec(nabla_tensor::ndarray::IxDyn(&[channels]), db).expect("one per channel")
         });
-        let dx = Data::from_shape_vec(ctx.inputs[0].raw_dim(), dx).expect("input shape");
-        let dw = Data::from_shape_vec(ctx.inputs[1].raw_dim(), dw).expect("weight shape");
-        let mut grads = vec![ctx.needs_grad[0].then_some(dx), ctx.needs_grad[1].then_some(dw)];
+        let dx = need_dx.then(|| Data::from_shape_vec(ctx.inputs[0].raw_dim(), dx).expect("input shape"));
+        let dw = need_dw.then(|| Data::from_shape_vec(ctx.inputs[1].raw_dim(), dw).expect("weight shape"));
+        let mut grads = vec![dx, dw];
         if ctx.inputs.len() > 2 {
             grads.push(grad_bias);
         }
