@@ -11,11 +11,32 @@
 
 use std::path::Path;
 
+use nabla::Tensor;
 use nabla::plot::{LineChart, Series};
 use nabla::style::{FeatureExtractor, Pooling, StyleConfig, images, stylize};
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The astronaut in `style`; returns the image and the style loss of each step.
+fn transfer(
+    extractor: &FeatureExtractor,
+    style: Tensor,
+    config: &StyleConfig,
+    name: &str,
+) -> Result<(Tensor, Vec<(f64, f64)>)> {
+    let mut curve = Vec::new();
+    let result = stylize(extractor, &images::astronaut(), &[(style, 1.0)], config, &mut |p| {
+        curve.push((p.step as f64, p.style as f64));
+        if p.step % 50 == 0 || p.step == p.steps {
+            eprintln!(
+                "{name}: step {}/{}  content {:.5}  style {:.3e}  tv {:.5}",
+                p.step, p.steps, p.content, p.style, p.total_variation
+            );
+        }
+    })?;
+    Ok((result, curve))
+}
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,25 +51,23 @@ fn main() -> Result<()> {
         None => FeatureExtractor::random(0)?,
     };
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/images");
-    let content = images::astronaut();
-    nabla::data::image::write_png(out.join("style_content_astronaut.png"), &content)?;
+    nabla::data::image::write_png(out.join("style_content_astronaut.png"), &images::astronaut())?;
     let mut chart = LineChart::new(format!("Style loss per step ({size}×{size}, Adam 0.02)"), "step", "style loss")
         .log_y()
         .size(700, 450);
-    let runs = [("gravel", images::gravel(), false), ("brick", images::brick(), false), ("hubble", images::hubble(), false), ("hubble_colors", images::hubble(), true)];
+    let runs = [
+        ("gravel", images::gravel(), false),
+        ("brick", images::brick(), false),
+        ("hubble", images::hubble(), false),
+        ("hubble_colors", images::hubble(), true),
+    ];
     for (name, style, preserve_colors) in runs {
         if !preserve_colors {
             nabla::data::image::write_png(out.join(format!("style_input_{name}.png")), &style)?;
         }
         let config = StyleConfig { steps, size: Some(size), preserve_colors, ..StyleConfig::default() };
         let start = std::time::Instant::now();
-        let mut curve = Vec::new();
-        let result = stylize(&extractor, &content, &[(style, 1.0)], &config, &mut |p| {
-            curve.push((p.step as f64, p.style as f64));
-            if p.step % 50 == 0 || p.step == p.steps {
-                eprintln!("{name}: step {}/{}  content {:.5}  style {:.3e}  tv {:.5}", p.step, p.steps, p.content, p.style, p.total_variation);
-            }
-        })?;
+        let (result, curve) = transfer(&extractor, style, &config, name)?;
         println!("{name}: {steps} steps in {:.1} s", start.elapsed().as_secs_f64());
         nabla::data::image::write_png(out.join(format!("style_{name}.png")), &result)?;
         chart = chart.series(Series::new(name, curve));
@@ -56,4 +75,20 @@ fn main() -> Result<()> {
     chart.write_png(out.join("style_losses.png"))?;
     println!("wrote docs/images/style_*.png");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_style_loss_falls_a_hundredfold_on_a_small_image() {
+        let config = StyleConfig { steps: 80, size: Some(48), ..StyleConfig::default() };
+        let (result, curve) =
+            transfer(&FeatureExtractor::random(0).unwrap(), images::hubble(), &config, "test").unwrap();
+        assert_eq!(result.shape(), &[3, 48, 48]);
+        let (first, last) = (curve[0].1, curve[curve.len() - 1].1);
+        println!("style loss {first} -> {last}");
+        assert!(first / last >= 100.0, "style loss only fell from {first} to {last}");
+    }
 }

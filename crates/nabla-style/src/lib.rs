@@ -21,3 +21,8 @@ mod transfer;
 pub use extractor::{FeatureExtractor, Pooling};
 pub use losses::{content_loss, gram_matrix, style_loss, total_variation};
 pub use transfer::{Init, StyleConfig, StyleError, StyleOptimizer, StyleProgress, stylize, stylize_files};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -56,13 +56,13 @@ pub struct StyleConfig {
 }
 
 impl Default for StyleConfig {
-    /// 128 pixels, 300 Adam(0.02) steps from the content, content weight 1, style weight
+    /// 128 pixels, 300 Adam(0.02) steps from the content, content weight 5, style weight
     /// 10⁵, a little total variation (10⁻²).
     fn default() -> Self {
         StyleConfig {
             size: Some(128),
             steps: 300,
-            content_weight: 1.0,
+            content_weight: 5.0,
             style_weight: 1e5,
             tv_weight: 1e-2,
             style_layers: None,
@@ -111,7 +111,7 @@ pub fn stylize(
 ) -> Result<Tensor> {
     let bad = |reason: String| Error::InvalidArgument { op: "stylize", reason };
     let total_weight: f32 = styles.iter().map(|(_, w)| w).sum();
-    if styles.is_empty() || !(total_weight > 0.0) || config.steps == 0 {
+    if styles.is_empty() || total_weight.is_nan() || total_weight <= 0.0 || config.steps == 0 {
         return Err(bad(format!(
             "needs at least one style with a positive total weight and at least one step, got {} styles of \
              weight {total_weight} and {} steps",
@@ -169,7 +169,8 @@ pub fn stylize(
         };
         Ok((total, *last))
     };
-    let mut report = StyleProgress { step: 0, steps: config.steps, content: 0.0, style: 0.0, total_variation: 0.0, total: 0.0 };
+    let mut report =
+        StyleProgress { step: 0, steps: config.steps, content: 0.0, style: 0.0, total_variation: 0.0, total: 0.0 };
     match config.optimizer {
         StyleOptimizer::Adam { lr } => {
             let mut adam = Optimizer::adam(vec![image.clone()], AdamConfig { lr, ..Default::default() })?;
