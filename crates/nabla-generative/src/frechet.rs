@@ -10,7 +10,7 @@ use nabla_tensor::{Error, Result, Tensor};
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] unless both are matrices with the same number of columns;
-/// [`Error::InvalidArgument`] for fewer than two rows.
+/// [`Error::InvalidArgument`] for fewer than two rows or no columns.
 pub fn frechet_distance(a: &Tensor, b: &Tensor) -> Result<f64> {
     let (&[n1, d], &[n2, d2]) = (a.shape(), b.shape()) else {
         return Err(Error::ShapeMismatch {
@@ -20,10 +20,14 @@ pub fn frechet_distance(a: &Tensor, b: &Tensor) -> Result<f64> {
             reason: "both must be [samples, features]".into(),
         });
     };
-    if d != d2 || n1 < 2 || n2 < 2 {
+    if d != d2 || d == 0 || n1 < 2 || n2 < 2 {
         return Err(Error::InvalidArgument {
             op: "frechet_distance",
-            reason: format!("needs at least 2 rows each and equal widths, got {:?} and {:?}", a.shape(), b.shape()),
+            reason: format!(
+                "needs at least 2 rows each and equal, non-zero widths, got {:?} and {:?}",
+                a.shape(),
+                b.shape()
+            ),
         });
     }
     let (mean_a, cov_a) = gaussian(&a.to_vec(), n1, d);

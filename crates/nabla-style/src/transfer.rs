@@ -231,16 +231,22 @@ fn rgb(image: Tensor) -> Result<Tensor> {
     if image.shape().first() == Some(&1) { Tensor::concat(&[&image, &image, &image], 0) } else { Ok(image) }
 }
 
-/// `[3, H, W]` → `[1, 3, h, w]` with the longest side `size` (bilinear), or as it is.
-fn resize(image: &Tensor, size: Option<usize>) -> Result<Tensor> {
-    let &[3, h, w] = image.shape() else {
-        return Err(Error::ShapeMismatch {
+/// The height and width of an RGB image `[3, H, W]` with pixels.
+fn rgb_size(image: &Tensor) -> Result<(usize, usize)> {
+    match *image.shape() {
+        [3, h, w] if h > 0 && w > 0 => Ok((h, w)),
+        _ => Err(Error::ShapeMismatch {
             op: "stylize",
             lhs: image.shape().to_vec(),
             rhs: vec![3],
-            reason: "images must be [3, H, W] (RGB)".into(),
-        });
-    };
+            reason: "images must be [3, H, W] (RGB) with at least one pixel".into(),
+        }),
+    }
+}
+
+/// `[3, H, W]` → `[1, 3, h, w]` with the longest side `size` (bilinear), or as it is.
+fn resize(image: &Tensor, size: Option<usize>) -> Result<Tensor> {
+    let (h, w) = rgb_size(image)?;
     let target = match size {
         Some(side) if side > 0 => {
             let scale = side as f32 / h.max(w) as f32;
@@ -254,6 +260,7 @@ fn resize(image: &Tensor, size: Option<usize>) -> Result<Tensor> {
 
 /// `[3, H, W]` → `[1, 3, h, w]` (bilinear).
 fn resize_to(image: &Tensor, (h, w): (usize, usize)) -> Result<Tensor> {
+    rgb_size(image)?;
     let batch = image.unsqueeze(0)?;
     if batch.shape()[2..] == [h, w] {
         return Ok(batch);
