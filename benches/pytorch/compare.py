@@ -1,0 +1,234 @@
+"""nabla against PyTorch on BENCHMARKS.md's workloads, in one run on one machine.
+
+Setup (once; about 5 GB, a few minutes):
+    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch
+Run from the repository root:
+    /tmp/torchenv/bin/python benches/pytorch/compare.py [--threads 2] [--skip-nabla]
+
+It runs nabla's criterion benches (`cargo bench`), then PyTorch's version of each workload
+with the same shapes, thread count and step definition, both with flush-to-zero, and prints
+each figure and the ratio nabla time / PyTorch time (below 1: nabla is faster).
+"""
+
+import argparse
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[2]
+CRITERION = ROOT / "target" / "criterion"
+
+
+def seconds_per_call(fn, min_time=2.0, warmup=3):
+    for _ in range(warmup):
+        fn()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < min_time:
+        fn()
+        calls += 1
+    return (time.perf_counter() - start) / calls
+
+
+def w1():
+    a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+    return seconds_per_call(lambda: a @ b)
+
+
+def w2():
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters())
+    x, y = torch.rand(64, 784), torch.arange(64) % 10
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return seconds_per_call(step)
+
+
+def w3():
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10),
+    )
+    opt = torch.optim.Adam(model.parameters())
+    x, y = torch.rand(64, 1, 28, 28), torch.arange(64) % 10
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return seconds_per_call(step)
+
+
+def w4():
+    g = nn.Sequential(
+        nn.Linear(100, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh(),
+    )
+    d = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(6272, 1),
+    )
+    og = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real = torch.rand(64, 1, 28, 28) * 2 - 1
+    ones, zeros = torch.ones(64, 1), torch.zeros(64, 1)
+
+    def iteration():
+        fake = g(torch.randn(64, 100))
+        od.zero_grad()
+        loss_d = F.binary_cross_entropy_with_logits(d(real), ones) + F.binary_cross_entropy_with_logits(
+            d(fake.detach()), zeros
+        )
+        loss_d.backward()
+        od.step()
+        og.zero_grad()
+        F.binary_cross_entropy_with_logits(d(fake), ones).backward()
+        og.step()
+
+    return seconds_per_call(iteration)
+
+
+def w5():
+    lstm = nn.LSTM(64, 256)
+    opt = torch.optim.SGD(lstm.parameters(), lr=0.01)
+    x = torch.rand(35, 32, 64)
+
+    def step():
+        opt.zero_grad()
+        out, _ = lstm(x)
+        (out[-1] ** 2).mean().backward()
+        opt.step()
+
+    return seconds_per_call(step)
+
+
+def w6():
+    conv = nn.Conv2d(64, 128, 3, padding=1, bias=False)
+    x = torch.rand(32, 64, 32, 32, requires_grad=True)
+
+    def step():
+        conv.zero_grad()
+        x.grad = None
+        conv(x).sum().backward()
+
+    return seconds_per_call(step)
+
+
+def w7():
+    torch.manual_seed(0)
+    net = [nn.Conv2d(3, 64, 3, padding=1), nn.Conv2d(64, 64, 3, padding=1), nn.Conv2d(64, 128, 3, padding=1)]
+    for layer in net:
+        layer.requires_grad_(False)
+
+    def features(x):
+        a = F.relu(net[0](x))
+        b = F.relu(net[1](a))
+        c = F.relu(net[2](F.avg_pool2d(b, 2)))
+        return [a, b, c]
+
+    def gram(f):
+        n, c, h, w = f.shape
+        f = f.reshape(n, c, h * w)
+        return f @ f.transpose(1, 2) / (c * h * w)
+
+    content, style = torch.rand(1, 3, 128, 128), torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        target_content = features(content)[-1]
+        target_grams = [gram(f) for f in features(style)]
+    image = content.clone().requires_grad_(True)
+    opt = torch.optim.Adam([image], lr=0.02)
+
+    def step():
+        opt.zero_grad()
+        f = features(image)
+        loss = F.mse_loss(f[-1], target_content) + 1e5 * sum(F.mse_loss(gram(a), t) for a, t in zip(f, target_grams))
+        loss.backward()
+        opt.step()
+
+    return seconds_per_call(step)
+
+
+def w8():
+    model = nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(),
+        nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 784),
+    )
+    opt = torch.optim.Adam(model.parameters())
+    x = torch.rand(128, 784)
+
+    def step():
+        opt.zero_grad()
+        F.binary_cross_entropy_with_logits(model(x), x).backward()
+        opt.step()
+
+    return seconds_per_call(step)
+
+
+# (workload, PyTorch function, criterion id, calls of nabla's bench per workload step)
+WORKLOADS = [
+    ("W1 matmul N=1024", w1, "W1_matmul/1024", 1),
+    ("W2 MLP step", w2, "W2_mlp_step", 1),
+    ("W3 CNN step", w3, "W3_cnn_step", 1),
+    ("W4 DCGAN iteration", w4, "W4_dcgan_iteration", 1),
+    ("W5 LSTM step", w5, "W5_lstm_step", 1),
+    ("W6 Conv2d fwd+bwd", w6, "W6_conv2d/forward_backward", 1),
+    ("W7 style step", w7, None, 1),
+    ("W8 autoencoder step", w8, "W8_autoencoder_step", 1),
+]
+
+BENCHES = ["w1_matmul", "w2_w8_mlp", "w3_w6_conv", "w4_dcgan", "w5_lstm", "w7_style"]
+
+
+def criterion_seconds(bench_id):
+    estimates = CRITERION / bench_id / "new" / "estimates.json"
+    return json.loads(estimates.read_text())["mean"]["point_estimate"] / 1e9
+
+
+def nabla_w7_seconds():
+    # stylize() for 10 steps and for 1 step: the difference over 9 steps is one step.
+    return (criterion_seconds("W7_style/10_steps") - criterion_seconds("W7_style/1_step")) / 9
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-nabla", action="store_true", help="use the criterion results already in target/")
+    args = parser.parse_args()
+    if not args.skip_nabla:
+        for bench in BENCHES:
+            subprocess.run(
+                ["cargo", "bench", "--bench", bench, "--", "--noplot"],
+                cwd=ROOT, check=True, env={**__import__("os").environ, "RAYON_NUM_THREADS": str(args.threads)},
+            )
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(0)
+    print(f"\nPyTorch {torch.__version__}, {args.threads} threads, flush-to-zero on\n")
+    print(f"| workload | nabla | PyTorch | ratio (nabla / PyTorch time) |")
+    print(f"|---|---|---|---|")
+    for name, fn, bench_id, _ in WORKLOADS:
+        theirs = fn()
+        ours = nabla_w7_seconds() if bench_id is None else criterion_seconds(bench_id)
+        def show(seconds):
+            if name.startswith("W1"):
+                return f"{2 * 1024**3 / seconds / 1e9:.0f} GFLOP/s"
+            if name.startswith("W6"):
+                return f"{3 * 2 * 32 * 128 * 32 * 32 * 64 * 9 / seconds / 1e9:.0f} GFLOP/s"
+            return f"{seconds * 1e3:.2f} ms ({1 / seconds:.1f}/s)"
+        print(f"| {name} | {show(ours)} | {show(theirs)} | {ours / theirs:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
