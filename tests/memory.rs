@@ -12,16 +12,9 @@ use nabla::optim::{AdamConfig, Optimizer};
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 use nabla::{Tensor, tensor::live_tensor_count};
 
-/// Resident memory in bytes.
-fn resident() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
-}
-
 #[test]
 fn ten_thousand_cnn_steps_keep_memory_flat() {
-    let Some(_) = resident() else { return };
+    let Some(_) = nabla_testkit::resident_bytes() else { return };
     let rng = &mut StdRng::seed_from_u64(0);
     let conv = |from, to| Conv2dConfig { padding: (1, 1), ..Conv2dConfig::new(from, to, 3) };
     let model = Sequential::new()
@@ -43,10 +36,10 @@ fn ten_thousand_cnn_steps_keep_memory_flat() {
         let loss = cross_entropy(&model.forward(&images).unwrap(), &labels, &CrossEntropyOptions::default()).unwrap();
         adam.step(&loss.backward().unwrap()).unwrap();
         if step == 1_000 {
-            at_1000 = (resident().unwrap(), live_tensor_count());
+            at_1000 = (nabla_testkit::resident_bytes().unwrap(), live_tensor_count());
         }
     }
-    let (memory, tensors) = (resident().unwrap(), live_tensor_count());
+    let (memory, tensors) = (nabla_testkit::resident_bytes().unwrap(), live_tensor_count());
     println!(
         "step 1,000: {} kB, {} tensors; step 10,000: {} kB, {tensors} tensors",
         at_1000.0 / 1024,

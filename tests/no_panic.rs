@@ -20,7 +20,6 @@ use nabla::recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 use nabla::{Result, Tensor};
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 /// Values that break careless code.
 const AWKWARD: [f32; 8] = [0.0, 1.0, -1.0, 0.5, 1e30, -1e30, f32::NAN, f32::INFINITY];
@@ -95,19 +94,8 @@ fn fit(mut shape: Vec<usize>, fit: bool, rank: usize, axis: usize, dim: usize) -
     shape
 }
 
-/// 256 cases per property (`PROPTEST_CASES` overrides), from a fixed seed so that CI is
-/// repeatable; `NABLA_PROPTEST_RANDOM=1` draws a fresh seed, for longer hunts.
-fn config() -> ProptestConfig {
-    let random = std::env::var_os("NABLA_PROPTEST_RANDOM").is_some();
-    ProptestConfig {
-        failure_persistence: None,
-        rng_seed: if random { RngSeed::Random } else { RngSeed::Fixed(20261130) },
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(nabla_testkit::proptest_config(256))]
 
     #[test]
     fn binary_ops(a in shape(4, 3), b in shape(4, 3), seed in any::<u64>(), op in 0..6usize) {

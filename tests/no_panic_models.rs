@@ -16,17 +16,6 @@ use nabla::style::{FeatureExtractor, StyleConfig, stylize};
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 use nabla::{Result, Tensor};
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
-
-fn config() -> ProptestConfig {
-    let random = std::env::var_os("NABLA_PROPTEST_RANDOM").is_some();
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
-        failure_persistence: None,
-        rng_seed: if random { RngSeed::Random } else { RngSeed::Fixed(20261130) },
-        ..ProptestConfig::default()
-    }
-}
 
 fn awkward_f32() -> impl Strategy<Value = f32> {
     prop::sample::select(vec![0.0f32, 0.02, 0.5, 1.0, 2.0, -1.0, f32::NAN, f32::INFINITY])
@@ -50,7 +39,7 @@ fn no_panic<T>(what: String, call: impl FnOnce() -> Result<T>) -> std::result::R
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(nabla_testkit::proptest_config(256))]
 
     #[test]
     fn data(n in 0usize..5, length in 0usize..5, parameter in awkward_f32(), batch in 0usize..4, op in 0..7usize, seed in any::<u64>()) {

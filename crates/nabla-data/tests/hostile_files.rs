@@ -11,7 +11,6 @@ use flate2::write::GzEncoder;
 use nabla_data::image::decode_image;
 use nabla_data::read_idx_u8;
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 fn idx(dims: &[u32], fill: u8) -> Vec<u8> {
     let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
@@ -53,18 +52,8 @@ fn mutate(mut bytes: Vec<u8>, edits: &[(usize, u8)], keep: usize) -> Vec<u8> {
     bytes
 }
 
-fn config() -> ProptestConfig {
-    let random = std::env::var_os("NABLA_PROPTEST_RANDOM").is_some();
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024),
-        failure_persistence: None,
-        rng_seed: if random { RngSeed::Random } else { RngSeed::Fixed(20261130) },
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(nabla_testkit::proptest_config(1024))]
 
     #[test]
     fn the_idx_reader_never_panics(random in prop::collection::vec(any::<u8>(), 0..64),

@@ -8,7 +8,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use nabla_nn::{StateDictError, read_tensors};
 use nabla_tensor::Tensor;
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 /// A valid file: two f32 tensors and metadata, written once.
 fn valid() -> Vec<u8> {
@@ -26,18 +25,8 @@ fn valid() -> Vec<u8> {
     .clone()
 }
 
-fn config() -> ProptestConfig {
-    let random = std::env::var_os("NABLA_PROPTEST_RANDOM").is_some();
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048),
-        failure_persistence: None,
-        rng_seed: if random { RngSeed::Random } else { RngSeed::Fixed(20261130) },
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(nabla_testkit::proptest_config(2048))]
 
     #[test]
     fn the_state_dict_reader_never_panics(random in prop::collection::vec(any::<u8>(), 0..96),

@@ -5,13 +5,6 @@
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
 use nabla_tensor::{Tensor, live_tensor_count};
 
-/// Resident memory in bytes (Linux), if it can be read.
-fn resident_bytes() -> Option<usize> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
-}
-
 #[test]
 fn ten_thousand_training_steps_do_not_grow_memory() {
     let mut rng = StdRng::seed_from_u64(7);
@@ -32,12 +25,12 @@ fn ten_thousand_training_steps_do_not_grow_memory() {
         loss_value = train_step(&x, &y, &params, &zero);
         first_loss.get_or_insert(loss_value);
         if step == 100 {
-            (live_at_100, rss_at_100) = (live_tensor_count(), resident_bytes());
+            (live_at_100, rss_at_100) = (live_tensor_count(), nabla_testkit::resident_bytes());
         }
     }
     assert!(live_at_100 > 0);
     assert_eq!(live_tensor_count(), live_at_100, "live tensors grew between step 100 and step 10,000");
-    if let (Some(before), Some(after)) = (rss_at_100, resident_bytes()) {
+    if let (Some(before), Some(after)) = (rss_at_100, nabla_testkit::resident_bytes()) {
         assert!(after < before + 8 * 1024 * 1024, "resident memory grew from {before} to {after} bytes");
     }
     let first = first_loss.unwrap();

@@ -126,3 +126,24 @@ pub fn check_module(dir: &str, case: &str, module: &dyn nabla_nn::Module, tol: T
         }
     }
 }
+
+/// The configuration of nabla's property suites: `cases` per property unless `PROPTEST_CASES`
+/// says otherwise, no failure files, and a fixed seed so that CI is repeatable
+/// (`NABLA_PROPTEST_RANDOM=1` draws a fresh seed, for longer hunts).
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let random = std::env::var_os("NABLA_PROPTEST_RANDOM").is_some();
+    Config {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases),
+        failure_persistence: None,
+        rng_seed: if random { RngSeed::Random } else { RngSeed::Fixed(20261130) },
+        ..Config::default()
+    }
+}
+
+/// The process's resident memory in bytes (Linux `/proc/self/statm`), if it can be read.
+pub fn resident_bytes() -> Option<usize> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
