@@ -1,5 +1,8 @@
 //! `Optimizer`: parameter groups, per-parameter state, the step, and saving/restoring state.
 
+use std::borrow::Cow;
+
+use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::{Error, Gradients, Result, Tensor};
 
 use crate::rules::{AdamConfig, RmsPropConfig, Rule, SgdConfig};
@@ -153,21 +156,28 @@ impl Optimizer {
     /// then left unchanged).
     pub fn step(&mut self, grads: &Gradients) -> Result<()> {
         let op = self.rule.name();
-        if let Some(bad) = self.params().filter_map(|p| grads.get(p)).find(|g| g.data().iter().any(|v| !v.is_finite()))
-        {
+        // Each gradient once as a row-major slice (borrowed unless it is a strided view),
+        // checked before any parameter changes.
+        let data: Vec<Vec<Option<nabla_tensor::Data>>> = self
+            .groups
+            .iter()
+            .map(|group| group.params.iter().map(|p| grads.get(p).map(Tensor::data)).collect())
+            .collect();
+        let slices: Vec<Vec<Option<Cow<'_, [f32]>>>> =
+            data.iter().map(|row| row.iter().map(|d| d.as_ref().map(contiguous)).collect()).collect();
+        if let Some((group, i)) = slices.iter().enumerate().find_map(|(g, row)| {
+            row.iter().position(|s| s.as_ref().is_some_and(|s| s.iter().any(|v| !v.is_finite()))).map(|i| (g, i))
+        }) {
             return Err(Error::InvalidArgument {
                 op,
-                reason: format!("a gradient of shape {:?} holds NaN or infinity", bad.shape()),
+                reason: format!("a gradient of shape {:?} holds NaN or infinity", self.groups[group].params[i].shape()),
             });
         }
         let slots = self.rule.slots();
-        for (group, states) in self.groups.iter().zip(&mut self.state) {
+        for ((group, states), row) in self.groups.iter().zip(&mut self.state).zip(&slices) {
             let lr = group.lr.unwrap_or(self.rule.lr());
-            for (param, state) in group.params.iter().zip(states.iter_mut()) {
-                let Some(grad) = grads.get(param) else { continue };
-                let grad = grad.data();
-                let grad = grad.as_standard_layout();
-                let grad = grad.as_slice().expect("standard layout");
+            for ((param, state), grad) in group.params.iter().zip(states.iter_mut()).zip(row) {
+                let Some(grad) = grad else { continue };
                 if state.slots.len() != slots.len() {
                     state.slots = vec![vec![0.0; param.numel()]; slots.len()];
                 }
@@ -176,9 +186,9 @@ impl Optimizer {
                 param.update_data(|mut values| match values.as_slice_mut() {
                     Some(values) => rule.update(lr, values, grad, &mut state.slots, state.step),
                     None => {
-                        let mut contiguous: Vec<f32> = values.iter().copied().collect();
-                        rule.update(lr, &mut contiguous, grad, &mut state.slots, state.step);
-                        values.iter_mut().zip(contiguous).for_each(|(v, c)| *v = c);
+                        let mut copy: Vec<f32> = values.iter().copied().collect();
+                        rule.update(lr, &mut copy, grad, &mut state.slots, state.step);
+                        values.iter_mut().zip(copy).for_each(|(v, c)| *v = c);
                     }
                 })?;
             }

@@ -198,7 +198,7 @@ impl Tensor {
 
     /// The values in row-major order.
     pub fn to_vec(&self) -> Vec<f32> {
-        self.data().iter().copied().collect()
+        crate::kernels::elementwise::contiguous(&self.data()).into_owned()
     }
 
     /// The values as an owned ndarray array.

@@ -63,11 +63,19 @@ pub fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, 
 }
 
 /// The values in row-major order: borrowed when the array is already contiguous, copied
-/// otherwise. For fused kernels that work on plain slices.
+/// otherwise (through ndarray's `assign`, whose strided inner loops are far faster than
+/// element-by-element iteration, e.g. for the transposed views that matmul's backward
+/// returns). For fused kernels that work on plain slices.
 pub fn contiguous(data: &Data) -> std::borrow::Cow<'_, [f32]> {
     match data.as_slice() {
         Some(values) => values.into(),
-        None => data.iter().copied().collect::<Vec<_>>().into(),
+        None => {
+            let mut copy = ndarray::ArrayD::<f32>::zeros(data.raw_dim());
+            copy.assign(data);
+            let (values, offset) = copy.into_raw_vec_and_offset();
+            debug_assert_eq!(offset.unwrap_or(0), 0, "a fresh standard-layout array starts at 0");
+            values.into()
+        }
     }
 }
 
