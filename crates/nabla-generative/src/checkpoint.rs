@@ -128,18 +128,18 @@ impl From<StateDictError> for TrainError {
 }
 
 /// The entries under `prefix.`, with the prefix taken off.
-pub(crate) fn part(state: &[(String, Tensor)], prefix: &str) -> Vec<(String, Tensor)> {
+pub fn part(state: &[(String, Tensor)], prefix: &str) -> Vec<(String, Tensor)> {
     let prefix = format!("{prefix}.");
     state.iter().filter_map(|(k, t)| k.strip_prefix(&prefix).map(|name| (name.to_string(), t.clone()))).collect()
 }
 
 /// `entries` with `prefix.` put in front of each name.
-pub(crate) fn prefixed(prefix: &str, entries: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
+pub fn prefixed(prefix: &str, entries: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
     entries.into_iter().map(|(k, t)| (format!("{prefix}.{k}"), t)).collect()
 }
 
 /// Loads the entries under `prefix.` into a module, strictly.
-pub(crate) fn load_module(
+pub fn load_module(
     module: &dyn nabla_nn::Module,
     state: &[(String, Tensor)],
     prefix: &'static str,

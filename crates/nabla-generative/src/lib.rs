@@ -23,7 +23,7 @@ mod trainer;
 mod vae;
 
 pub use autoencoder::{Autoencoder, Noise};
-pub use checkpoint::{Checkpoint, TrainRng};
+pub use checkpoint::{Checkpoint, TrainRng, load_module, part, prefixed};
 pub use dcgan::DcganConfig;
 pub use frechet::frechet_distance;
 pub use gan::{Gan, GanConfig, GanLosses, MlpGanShape};

@@ -1,0 +1,217 @@
+//! `nabla bench`: the BENCHMARKS.md workloads (W1–W8), each warmed up and then timed for a
+//! second or so, printed as a table. A quick look on a new machine; the criterion benches
+//! under `benches/` are the careful measurement, and `benches/pytorch/compare.py` the
+//! comparison with PyTorch.
+
+use std::time::Instant;
+
+use nabla_conv::{Conv2d, Conv2dConfig};
+use nabla_generative::{Autoencoder, DcganConfig, Gan, Judge, Noise};
+use nabla_losses::{CrossEntropyOptions, cross_entropy};
+use nabla_nn::{Activation, MlpConfig, Module, mlp};
+use nabla_optim::{AdamConfig, Optimizer, SgdConfig};
+use nabla_recurrent::{Lstm, RecurrentConfig};
+use nabla_style::{FeatureExtractor, StyleConfig, images, stylize};
+use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla_tensor::{Result, Tensor};
+
+use crate::error::CliError;
+
+/// The `bench` command's arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Run only these workloads (W1 … W8); all when absent.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Threads for the matrix multiplies and parallel kernels (all cores when absent).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Seconds to time each workload.
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
+}
+
+/// One workload's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    pub id: &'static str,
+    pub workload: &'static str,
+    /// Mean seconds per step.
+    pub seconds_per_step: f64,
+    /// The figure BENCHMARKS.md reports, and its unit.
+    pub figure: f64,
+    pub unit: &'static str,
+}
+
+/// One step of a workload, with its state captured.
+type Step = Box<dyn FnMut() -> Result<()>>;
+
+/// A workload: its id, what it is, how to turn seconds per step into its figure, and its step.
+struct Workload {
+    id: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    /// The figure from seconds per step.
+    figure: fn(f64) -> f64,
+    /// Builds the workload's state and returns one step.
+    setup: fn() -> Result<Step>,
+}
+
+fn per_second(seconds: f64) -> f64 {
+    1.0 / seconds
+}
+
+const WORKLOADS: [Workload; 8] = [
+    Workload {
+        id: "W1",
+        name: "matmul 1024×1024",
+        unit: "GFLOP/s",
+        figure: |s| 2.0 * 1024f64.powi(3) / s / 1e9,
+        setup: w1,
+    },
+    Workload { id: "W2", name: "MLP 784-256-128-10 step, batch 64", unit: "steps/s", figure: per_second, setup: w2 },
+    Workload { id: "W3", name: "small CNN step, batch 64", unit: "steps/s", figure: per_second, setup: w3 },
+    Workload { id: "W4", name: "DCGAN iteration, batch 64", unit: "iterations/s", figure: per_second, setup: w4 },
+    Workload { id: "W5", name: "LSTM 64→256, 35 steps, batch 32", unit: "steps/s", figure: per_second, setup: w5 },
+    Workload {
+        id: "W6",
+        name: "Conv2d 64→128 32×32 fwd+bwd, batch 32",
+        unit: "GFLOP/s",
+        figure: |s| 3.0 * 2.0 * 32.0 * 128.0 * 32.0 * 32.0 * 64.0 * 9.0 / s / 1e9,
+        setup: w6,
+    },
+    Workload { id: "W7", name: "style-transfer step, 128×128", unit: "steps/s", figure: per_second, setup: w7 },
+    Workload {
+        id: "W8",
+        name: "autoencoder 784-256-64 step, batch 128",
+        unit: "steps/s",
+        figure: per_second,
+        setup: w8,
+    },
+];
+
+fn w1() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(1);
+    let (a, b) = (Tensor::uniform(&[1024, 1024], -1.0, 1.0, rng)?, Tensor::uniform(&[1024, 1024], -1.0, 1.0, rng)?);
+    Ok(Box::new(move || a.matmul(&b).map(|_| ())))
+}
+
+/// A classifier step: forward, cross-entropy, backward, Adam.
+fn classifier_step(
+    forward: impl Fn(&Tensor) -> Result<Tensor> + 'static,
+    params: Vec<Tensor>,
+    input: Tensor,
+) -> Result<Step> {
+    let labels: Vec<i64> = (0..input.shape()[0] as i64).map(|i| i % 10).collect();
+    let mut adam = Optimizer::adam(params, AdamConfig::default())?;
+    Ok(Box::new(move || {
+        let loss = cross_entropy(&forward(&input)?, &labels, &CrossEntropyOptions::default())?;
+        adam.step(&loss.backward()?)
+    }))
+}
+
+fn w2() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(2);
+    let model = mlp(&MlpConfig { widths: vec![784, 256, 128, 10], activation: Activation::Relu, dropout: 0.0 }, rng)?;
+    let (params, input) = (model.parameters(), Tensor::uniform(&[64, 784], 0.0, 1.0, rng)?);
+    classifier_step(move |x| model.forward(x), params, input)
+}
+
+fn w3() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(3);
+    let judge = Judge::new(rng)?;
+    let params = judge.parameters();
+    let input = Tensor::uniform(&[64, 1, 28, 28], 0.0, 1.0, rng)?;
+    classifier_step(move |x| judge.forward(x), params, input)
+}
+
+fn w4() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(4);
+    let mut gan = Gan::dcgan(&DcganConfig::default(), rng)?;
+    let real = Tensor::uniform(&[64, 1, 28, 28], -1.0, 1.0, rng)?;
+    let mut rng = StdRng::seed_from_u64(40);
+    Ok(Box::new(move || gan.train_step(|_| Ok(real.clone()), &mut rng).map(|_| ())))
+}
+
+fn w5() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(5);
+    let lstm = Lstm::new(RecurrentConfig::new(64, 256), rng)?;
+    let input = Tensor::uniform(&[35, 32, 64], -1.0, 1.0, rng)?;
+    let mut sgd = Optimizer::sgd(lstm.parameters(), SgdConfig { lr: 0.01, ..Default::default() })?;
+    Ok(Box::new(move || {
+        let (_, (h_n, _)) = lstm.forward_with_state(&input, None)?;
+        sgd.step(&h_n.powf(2.0)?.mean_all()?.backward()?)
+    }))
+}
+
+fn w6() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(6);
+    let conv = Conv2d::new(Conv2dConfig { padding: (1, 1), bias: false, ..Conv2dConfig::new(64, 128, 3) }, rng)?;
+    let input = Tensor::uniform(&[32, 64, 32, 32], -1.0, 1.0, rng)?.requires_grad(true);
+    Ok(Box::new(move || conv.forward(&input)?.sum_all()?.backward().map(|_| ())))
+}
+
+/// Style-transfer steps: each call runs `stylize` for [`STYLE_STEPS`] steps.
+fn w7() -> Result<Step> {
+    let extractor = FeatureExtractor::random(0)?;
+    let (content, style) = (images::astronaut(), images::gravel());
+    let config = StyleConfig { steps: STYLE_STEPS, size: Some(128), ..StyleConfig::default() };
+    Ok(Box::new(move || stylize(&extractor, &content, &[(style.clone(), 1.0)], &config, &mut |_| {}).map(|_| ())))
+}
+
+/// Steps per W7 call; the call's fixed cost (targets, resizing) is counted in, so W7's figure
+/// is a slight underestimate.
+const STYLE_STEPS: usize = 5;
+
+fn w8() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(8);
+    let mut model = Autoencoder::new(&[784, 256, 64], Noise::None, AdamConfig::default(), rng)?;
+    let input = Tensor::uniform(&[128, 784], 0.0, 1.0, rng)?;
+    let mut rng = StdRng::seed_from_u64(80);
+    Ok(Box::new(move || model.train_step(&input, &mut rng).map(|_| ())))
+}
+
+/// Times the workloads named in `only` (all when empty) for about `seconds` each.
+///
+/// # Errors
+/// [`CliError::Usage`] for an unknown workload or a bad time; errors of a workload.
+pub fn measure(
+    only: &[String],
+    seconds: f64,
+    report: &mut dyn FnMut(&Measurement),
+) -> std::result::Result<Vec<Measurement>, CliError> {
+    let wanted: Vec<String> = only.iter().map(|w| w.to_uppercase()).collect();
+    if let Some(unknown) = wanted.iter().find(|w| !WORKLOADS.iter().any(|k| k.id == w.as_str())) {
+        return Err(CliError::Usage(format!("no workload {unknown:?}; they are W1 … W8 (see BENCHMARKS.md)")));
+    }
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 600.0) {
+        return Err(CliError::Usage(format!("--seconds must lie in (0, 600], got {seconds}")));
+    }
+    nabla_tensor::set_flush_denormal(true);
+    let mut results = Vec::new();
+    for workload in WORKLOADS.iter().filter(|w| wanted.is_empty() || wanted.iter().any(|id| id == w.id)) {
+        let mut step = (workload.setup)()?;
+        for _ in 0..2 {
+            step()?;
+        }
+        let (start, mut steps) = (Instant::now(), 0);
+        while steps < 3 || start.elapsed().as_secs_f64() < seconds {
+            step()?;
+            steps += 1;
+        }
+        let mut per_step = start.elapsed().as_secs_f64() / steps as f64;
+        if workload.id == "W7" {
+            per_step /= STYLE_STEPS as f64;
+        }
+        let measurement = Measurement {
+            id: workload.id,
+            workload: workload.name,
+            seconds_per_step: per_step,
+            figure: (workload.figure)(per_step),
+            unit: workload.unit,
+        };
+        report(&measurement);
+        results.push(measurement);
+    }
+    Ok(results)
+}

@@ -1,0 +1,25 @@
+//! # nabla-cli
+//!
+//! The `nabla` command and the library behind it:
+//!
+//! - [`tour`]: every topic of the course trained and measured on the bundled data, written as
+//!   an HTML [`report`] with its pictures and `metrics.json`;
+//! - [`train`]: MNIST classifiers ([`classifier`]: MLP, CNN, RNN, LSTM, GRU) and the generative
+//!   models ([`models`]) trained with progress bars, checkpoints and `--resume`;
+//! - [`sample`], [`style`] and [`bench`].
+//!
+//! Errors are [`CliError`]s, which `nabla` prints as one line before exiting non-zero.
+
+pub mod bench;
+pub mod classifier;
+pub mod error;
+pub mod interrupt;
+pub mod models;
+pub mod progress;
+pub mod report;
+pub mod sample;
+pub mod style;
+pub mod tour;
+pub mod train;
+
+pub use error::CliError;
