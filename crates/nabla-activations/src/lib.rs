@@ -36,3 +36,8 @@ mod softmax;
 
 pub use pointwise::{elu, gelu, gelu_tanh, leaky_relu, logistic, relu, sigmoid, silu, softplus, tanh};
 pub use softmax::{log_softmax, softmax};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -23,3 +23,8 @@ pub mod tour;
 pub mod train;
 
 pub use error::CliError;
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

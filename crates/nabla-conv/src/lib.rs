@@ -31,3 +31,8 @@ pub use resample::{ReflectionPad2d, ReplicationPad2d, Upsample, UpsampleMode, Up
 pub fn batch_norm_2d(config: nabla_nn::BatchNormConfig) -> nabla_nn::BatchNorm {
     nabla_nn::BatchNorm::with_ranks(config, &[4], "BatchNorm2d")
 }
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -22,3 +22,8 @@ pub use error::{DataError, Result};
 pub use idx::{IdxArray, read_idx_u8};
 pub use loader::{DataLoader, MNIST_MEAN, MNIST_STD, normalize};
 pub use mnist::{Mnist, MnistSplit};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

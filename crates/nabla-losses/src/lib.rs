@@ -42,3 +42,8 @@ pub use kl_div::{KlReduction, kl_div};
 pub use nll::{NllOptions, nll_loss};
 pub use reduction::Reduction;
 pub use regression::{huber, l1, mse, smooth_l1};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -43,3 +43,8 @@ pub use state_dict::{
     read_tensors, save, save_tensors, save_tensors_with_metadata,
 };
 pub use unflatten::Unflatten;
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

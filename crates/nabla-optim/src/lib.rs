@@ -25,3 +25,8 @@ pub use lbfgs::{Lbfgs, LbfgsConfig, LineSearch, Objective};
 pub use optimizer::{Optimizer, ParamGroup};
 pub use rules::{AdamConfig, RmsPropConfig, Rule, SgdConfig};
 pub use schedule::{LrSchedule, Scheduler};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -19,3 +19,8 @@ mod regions;
 
 pub use chart::{LineChart, PlotError, Series};
 pub use regions::{RegionMap, RegionPanel};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -22,3 +22,8 @@ mod sequence;
 pub use cell::{CellKind, CellParams, RnnNonlinearity};
 pub use cells::{GruCell, LstmCell, RnnCell};
 pub use sequence::{Gru, Lstm, RecurrentConfig, Rnn};
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

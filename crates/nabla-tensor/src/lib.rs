@@ -68,3 +68,8 @@ pub use ndarray;
 pub use ndarray_rand::rand;
 /// The distributions the random constructors draw from (`Normal`, `Uniform`, …).
 pub use ndarray_rand::rand_distr;
+
+/// The README's example, run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
