@@ -29,6 +29,10 @@ pub struct BenchArgs {
     /// Seconds to time each workload.
     #[arg(long, default_value_t = 1.0)]
     pub seconds: f64,
+    /// Also write the measurements to this file as JSON (for scripts such as
+    /// `benches/pytorch/compare.py`).
+    #[arg(long)]
+    pub json: Option<std::path::PathBuf>,
 }
 
 /// One workload's result.
@@ -169,6 +173,20 @@ fn w8() -> Result<Step> {
     let input = Tensor::uniform(&[128, 784], 0.0, 1.0, rng)?;
     let mut rng = StdRng::seed_from_u64(80);
     Ok(Box::new(move || model.train_step(&input, &mut rng).map(|_| ())))
+}
+
+/// The measurements as a JSON array of `{"id", "workload", "seconds_per_step", "figure", "unit"}`.
+pub fn to_json(measurements: &[Measurement]) -> String {
+    let rows: Vec<String> = measurements
+        .iter()
+        .map(|m| {
+            format!(
+                "  {{\"id\": \"{}\", \"workload\": \"{}\", \"seconds_per_step\": {}, \"figure\": {}, \"unit\": \"{}\"}}",
+                m.id, m.workload, m.seconds_per_step, m.figure, m.unit
+            )
+        })
+        .collect();
+    format!("[\n{}\n]\n", rows.join(",\n"))
 }
 
 /// Times the workloads named in `only` (all when empty) for about `seconds` each.

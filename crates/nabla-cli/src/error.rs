@@ -31,6 +31,10 @@ pub enum CliError {
     #[error("tour topic {topic}: {source}")]
     Topic { topic: &'static str, source: Box<CliError> },
 
+    /// An input file or folder that is not what the command needs.
+    #[error("{0}")]
+    Input(String),
+
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),

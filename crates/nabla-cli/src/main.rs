@@ -67,16 +67,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 rayon_threads(threads)?;
             }
             println!("{:<4} {:<42} {:>12} {:>10}  unit", "id", "workload", "ms/step", "figure");
-            bench::measure(&args.only, args.seconds, &mut |m| {
-                println!(
-                    "{:<4} {:<42} {:>12.3} {:>10.1}  {}",
-                    m.id,
-                    m.workload,
-                    m.seconds_per_step * 1e3,
-                    m.figure,
-                    m.unit
-                )
+            let measurements = bench::measure(&args.only, args.seconds, &mut |m| {
+                let (id, workload, unit) = (m.id, m.workload, m.unit);
+                println!("{id:<4} {workload:<42} {:>12.3} {:>10.1}  {unit}", m.seconds_per_step * 1e3, m.figure)
             })?;
+            if let Some(path) = &args.json {
+                nabla_tensor::io::write_atomically(path, bench::to_json(&measurements).as_bytes())
+                    .map_err(|source| CliError::Io { path: path.display().to_string(), source })?;
+            }
         }
     }
     Ok(())

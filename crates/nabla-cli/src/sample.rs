@@ -40,7 +40,8 @@ pub struct SampleArgs {
 /// Runs `nabla sample`; returns the summary line it prints.
 ///
 /// # Errors
-/// [`CliError::Usage`] for a count out of range or a checkpoint of another model; errors
+/// [`CliError::Usage`] for a count out of range; [`CliError::Input`] for a checkpoint of
+/// another model; errors
 /// reading the checkpoint or writing the grid.
 pub fn run(args: &SampleArgs) -> Result<String, CliError> {
     if !(1..=1024).contains(&args.n) {
@@ -72,9 +73,16 @@ fn restore(model: &mut impl Trainable, checkpoint: &Checkpoint, args: &SampleArg
     let path = args.checkpoint.display();
     let wanted = format!("{:?}", args.model).to_lowercase();
     if checkpoint.kind != model.kind() {
-        return Err(CliError::Usage(format!("{path}: holds a {} checkpoint, not a {wanted}", checkpoint.kind)));
+        return Err(CliError::Input(format!("{path}: holds a {} checkpoint, not a {wanted}", checkpoint.kind)));
     }
-    model
-        .load_state(&checkpoint.state)
-        .map_err(|e| CliError::Usage(format!("{path}: not a {wanted} checkpoint of nabla train: {e}")))
+    let hint = match args.model {
+        SampleKind::Gan => "; was it written by `nabla train dcgan`?",
+        SampleKind::Dcgan => "; was it written by `nabla train gan`?",
+        SampleKind::Vae => "",
+    };
+    model.load_state(&checkpoint.state).map_err(|e| {
+        // The first mismatch says enough; the full list of keys would fill the screen.
+        let first = e.to_string().split("; ").next().unwrap_or_default().to_string();
+        CliError::Input(format!("{path}: not a {wanted} checkpoint of `nabla train {wanted}` ({first}){hint}"))
+    })
 }

@@ -93,12 +93,17 @@ pub struct TrainArgs {
 /// Loads the bundled subset, or full MNIST from `dir`.
 ///
 /// # Errors
-/// [`CliError::Data`] naming the file that is missing or malformed.
+/// [`CliError::Input`] naming the file that is missing or malformed and what `--data` needs.
 pub fn load_mnist(dir: Option<&Path>) -> Result<Mnist, CliError> {
-    Ok(match dir {
-        Some(dir) => Mnist::from_dir(dir)?,
-        None => Mnist::bundled()?,
-    })
+    match dir {
+        Some(dir) => Mnist::from_dir(dir).map_err(|e| {
+            CliError::Input(format!(
+                "{e}; --data needs a folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, \
+                 t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may end in .gz)"
+            ))
+        }),
+        None => Ok(Mnist::bundled()?),
+    }
 }
 
 /// Runs `nabla train`; returns the summary line it prints.

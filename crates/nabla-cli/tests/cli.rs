@@ -60,7 +60,7 @@ fn train_writes_its_outputs_and_resumes_from_the_checkpoint() {
 
     // A checkpoint of another model is refused with both named.
     let wrong = nabla(&["sample", "gan", "--checkpoint", checkpoint.to_str().unwrap()]);
-    assert_one_line_error(&wrong, 2, "holds a mlp checkpoint, not a gan");
+    assert_one_line_error(&wrong, 1, "holds a mlp checkpoint, not a gan");
 }
 
 #[test]
@@ -114,6 +114,7 @@ fn bad_input_gets_one_line_and_a_non_zero_exit() {
     );
     assert_one_line_error(&nabla(&["style", "--content", "no-such.png", "--style", "no-such.png"]), 1, "no-such.png");
     assert_one_line_error(&nabla(&["train", "mlp", "--data", "/no/such/dir"]), 1, "/no/such/dir");
+    assert_one_line_error(&nabla(&["train", "mlp", "--data", "/no/such/dir"]), 1, "t10k-labels-idx1-ubyte");
     assert_one_line_error(&nabla(&["train", "mlp", "--lr=-1"]), 2, "--lr");
     assert_one_line_error(&nabla(&["bench", "--only", "W9"]), 2, "W9");
     assert_one_line_error(&nabla(&["tour", "--only", "nope"]), 2, "nope");
@@ -123,7 +124,8 @@ fn bad_input_gets_one_line_and_a_non_zero_exit() {
 
 #[test]
 fn bench_prints_a_row_per_workload() {
-    let output = nabla(&["bench", "--only", "W2,W8", "--seconds", "0.2"]);
+    let json = scratch("bench").with_extension("json");
+    let output = nabla(&["bench", "--only", "W2,W8", "--seconds", "0.2", "--json", json.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let table = text(&output.stdout);
     for id in ["W2", "W8"] {
@@ -131,4 +133,9 @@ fn bench_prints_a_row_per_workload() {
         let steps_per_second: f64 = row.split_whitespace().rev().nth(1).unwrap().parse().unwrap();
         assert!(steps_per_second > 1.0, "{row}");
     }
+    let written = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        written.starts_with('[') && written.contains("\"id\": \"W8\"") && written.contains("\"unit\": \"steps/s\""),
+        "{written}"
+    );
 }

@@ -46,7 +46,9 @@ fn train(lstm: bool, length: usize, steps: usize) -> nabla_tensor::Result<Vec<(f
     let test: SequenceBatch = adding_problem(1000, length, &mut StdRng::seed_from_u64(99))?;
     let mut data = StdRng::seed_from_u64(1000);
     let mut history = Vec::new();
+    let bar = crate::progress::bar(steps as u64, if lstm { "lstm" } else { "rnn" });
     for step in 1..=steps {
+        bar.set_position(step as u64);
         let batch = adding_problem(BATCH, length, &mut data)?;
         let mut grads = mse(&model.predict(&batch.inputs)?, &batch.targets, Reduction::Mean)?.backward()?;
         clip_grad_norm(&mut grads, &params, 1.0)?;
@@ -54,8 +56,10 @@ fn train(lstm: bool, length: usize, steps: usize) -> nabla_tensor::Result<Vec<(f
         if step % (steps / 10).max(1) == 0 {
             let error = no_grad(|| mse(&model.predict(&test.inputs)?, &test.targets, Reduction::Mean)?.item())?;
             history.push((step as f64, error as f64));
+            bar.set_message(format!("test MSE {error:.4}"));
         }
     }
+    bar.finish_and_clear();
     Ok(history)
 }
 
