@@ -176,8 +176,11 @@ fn section_html(page: &mut String, section: &Section) {
             escape(&metric.unit)
         );
     }
-    let _ =
-        writeln!(page, "<tr><td>time</td><td class=\"number\">{:.1}</td><td>s</td></tr>\n</table>", section.seconds);
+    let _ = writeln!(
+        page,
+        "<tr><td>time</td><td class=\"number\">{}</td><td>s</td></tr>\n</table>",
+        shown(section.seconds)
+    );
     if !section.checks.is_empty() {
         page.push_str("<ul class=\"checks\">\n");
         for check in &section.checks {

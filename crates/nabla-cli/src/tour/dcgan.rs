@@ -34,8 +34,8 @@ pub fn run(context: &Context) -> Result<Section, CliError> {
         "Workload W4's networks with the DCGAN paper's recipe (transposed convolutions, batch norm, LeakyReLU in the \
          discriminator, N(0, 0.02) weights, Adam 2e-4 with β₁ = 0.5). A judge — W3's CNN trained on the same digits — \
          scores 1,000 samples: the digit classes that get at least 5% of them, and the Fréchet distance between the \
-         judge's features of the samples and of the test digits (lower is closer). Twenty epochs (`nabla train \
-         dcgan`) draw clean digits of nine classes; the tour's budget shows the start of that.",
+         judge's features of the samples and of the test digits (lower is closer). Twenty epochs (nabla train \
+         dcgan) draw clean digits of nine classes; the tour's budget shows the start of that.",
     )
     .picture("dcgan_samples.png", "64 generated digits")
     .picture("dcgan/losses.png", "discriminator and generator losses per step")

@@ -28,8 +28,8 @@ pub fn run(context: &Context) -> Result<Section, CliError> {
         "Neural style transfer",
         "Gatys et al.'s method: the pixels of an image are optimised (Adam, 0.02) so that its deep features match the \
          content image's and the Gram matrices of its features match the style image's. The features come from \
-         workload W7's network with seeded random filters (no pretrained weights ship with nabla; `nabla style \
-         --weights` takes torchvision's VGG-19), which carry texture but less semantics than VGG's.",
+         workload W7's network with seeded random filters (no pretrained weights ship with nabla; the --weights \
+         option of nabla style takes torchvision's VGG-19), which carry texture but less semantics than VGG's.",
     )
     .picture("style_content.png", "content: the astronaut")
     .picture("style_style.png", "style: the Hubble Deep Field")
