@@ -3,11 +3,13 @@
 Setup (once; about 5 GB, a few minutes):
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch
 Run from the repository root:
-    /tmp/torchenv/bin/python benches/pytorch/compare.py [--threads 2] [--skip-nabla]
+    /tmp/torchenv/bin/python benches/pytorch/compare.py [--threads 2] [--skip-nabla | --quick]
 
 It runs nabla's criterion benches (`cargo bench`), then PyTorch's version of each workload
 with the same shapes, thread count and step definition, both with flush-to-zero, and prints
-each figure and the ratio nabla time / PyTorch time (below 1: nabla is faster).
+each figure and the ratio nabla time / PyTorch time (below 1: nabla is faster). With --quick
+it times nabla with `nabla bench --json` instead (about 2 s a workload), alternating with
+PyTorch workload by workload.
 """
 
 import argparse
@@ -201,12 +203,26 @@ def nabla_w7_seconds():
     return (criterion_seconds("W7_style/10_steps") - criterion_seconds("W7_style/1_step")) / 9
 
 
+def nabla_bench_seconds(workload, threads):
+    """Seconds per step of one workload from `nabla bench --json` (W7 less its fixed cost)."""
+    out = ROOT / "target" / "nabla-bench.json"
+    subprocess.run(
+        [str(ROOT / "target" / "release" / "nabla"), "bench", "--only", workload, "--threads", str(threads),
+         "--seconds", "2", "--json", str(out)],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return json.loads(out.read_text())[0]["seconds_per_step"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip-nabla", action="store_true", help="use the criterion results already in target/")
+    parser.add_argument("--quick", action="store_true", help="time nabla with `nabla bench`, alternating with PyTorch")
     args = parser.parse_args()
-    if not args.skip_nabla:
+    if args.quick:
+        subprocess.run(["cargo", "build", "--release", "-p", "nabla-cli"], cwd=ROOT, check=True)
+    elif not args.skip_nabla:
         for bench in BENCHES:
             subprocess.run(
                 ["cargo", "bench", "--bench", bench, "--", "--noplot"],
@@ -219,8 +235,11 @@ def main():
     print(f"| workload | nabla | PyTorch | ratio (nabla / PyTorch time) |")
     print(f"|---|---|---|---|")
     for name, fn, bench_id, _ in WORKLOADS:
+        if args.quick:
+            ours = nabla_bench_seconds(name.split()[0], args.threads)
+        else:
+            ours = nabla_w7_seconds() if bench_id is None else criterion_seconds(bench_id)
         theirs = fn()
-        ours = nabla_w7_seconds() if bench_id is None else criterion_seconds(bench_id)
         def show(seconds):
             if name.startswith("W1"):
                 return f"{2 * 1024**3 / seconds / 1e9:.0f} GFLOP/s"

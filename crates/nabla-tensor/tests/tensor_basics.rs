@@ -75,7 +75,7 @@ fn naive_matmul(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> 
 fn matmul_kernel_paths_match_a_naive_product() {
     let mut rng = StdRng::seed_from_u64(6);
     // One large product (threaded inside the kernel), and many small ones (threaded over the batch).
-    for (batch, m, k, n) in [(1, 130, 200, 90), (37, 9, 11, 7)] {
+    for (batch, m, k, n) in [(1, 300, 260, 230), (37, 9, 11, 7)] {
         let a = Tensor::uniform(&[batch, m, k], -1.0, 1.0, &mut rng).unwrap();
         let b = Tensor::uniform(&[batch, k, n], -1.0, 1.0, &mut rng).unwrap();
         let c = a.matmul(&b).unwrap().to_vec();

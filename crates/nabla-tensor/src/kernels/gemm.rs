@@ -52,8 +52,11 @@ impl Operand<'_> {
     }
 }
 
-/// Work (m·n·k) from which one multiply is worth splitting across threads.
-const PARALLEL_WORK: usize = 1 << 18;
+/// Work (m·n·k) from which one multiply is worth splitting across threads. Below about 2^24
+/// multiply-adds, splitting costs more than it gains: moving the line from 2^18 to 2^24 took
+/// W2 (whose products are 2–13 million) from 2.9 to 2.2 ms a step at 2 threads and left W3,
+/// W4, W5 and W8 unchanged (docs/performance.md).
+const PARALLEL_WORK: usize = 1 << 24;
 
 /// `a @ b` for each index of `batch_shape`, giving `[batch..., m, n]`. The caller has checked
 /// that the inner dimensions agree and the batch shapes broadcast to `batch_shape`.
