@@ -185,26 +185,40 @@ fn adam(c: AdamConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>]
     let decay = (1.0 - lr * c.weight_decay) as f32;
     let (one_minus_beta1, one_minus_beta2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
     let (beta2, weight_decay, eps) = (beta2 as f32, c.weight_decay as f32, c.eps as f32);
+    let n = p.len();
     let (m, rest) = slots.split_at_mut(1);
     let (v, vmax) = rest.split_at_mut(1);
-    for i in 0..p.len() {
-        let mut grad = g[i];
+    let (g, m, v) = (&g[..n], &mut m[0][..n], &mut v[0][..n]);
+    let l2 = !decoupled && c.weight_decay != 0.0;
+    // One moment update and parameter step, in PyTorch's order of operations.
+    let update = |w: &mut f32, grad: f32, m: &mut f32, v: &mut f32, vmax: Option<&mut f32>| {
         if decoupled {
-            p[i] *= decay;
-        } else if c.weight_decay != 0.0 {
-            grad += weight_decay * p[i];
+            *w *= decay;
         }
+        let grad = if l2 { grad + weight_decay * *w } else { grad };
         // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-        m[0][i] += one_minus_beta1 * (grad - m[0][i]);
-        v[0][i] = v[0][i] * beta2 + one_minus_beta2 * grad * grad;
-        let second = if c.amsgrad {
-            vmax[0][i] = vmax[0][i].max(v[0][i]);
-            vmax[0][i]
-        } else {
-            v[0][i]
+        *m += one_minus_beta1 * (grad - *m);
+        *v = *v * beta2 + one_minus_beta2 * grad * grad;
+        let second = match vmax {
+            Some(vmax) => {
+                *vmax = vmax.max(*v);
+                *vmax
+            }
+            None => *v,
         };
         let denom = second.sqrt() / bias_correction2_sqrt + eps;
-        p[i] += -step_size * m[0][i] / denom;
+        *w += -step_size * *m / denom;
+    };
+    // Zipped slices, with AMSGrad decided once: the loop has no bounds checks and vectorises.
+    let moments = p.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));
+    if c.amsgrad {
+        for (((w, &grad), (m, v)), vmax) in moments.zip(vmax[0][..n].iter_mut()) {
+            update(w, grad, m, v, Some(vmax));
+        }
+    } else {
+        for ((w, &grad), (m, v)) in moments {
+            update(w, grad, m, v, None);
+        }
     }
 }
 
