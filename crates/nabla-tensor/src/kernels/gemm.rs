@@ -202,8 +202,10 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
 
 /// `c = op(a) · op(b)` for one `m×k` by `k×n` product into the row-major `m×n` slice `c`:
 /// `a` is row-major `[m, k]`, or `[k, m]` when `a_transposed`; likewise `b` `[k, n]` or
-/// `[n, k]`. Runs on the calling thread (callers parallelise over their own work, such as the
-/// images of a batch). The kernel under `Tensor::matmul`, public for fused ops (convolution).
+/// `[n, k]`. The kernel under `Tensor::matmul`, public for fused ops (convolution, `Linear`).
+/// Like `Tensor::matmul`, it splits one product across threads from 2^24 multiply-adds; called
+/// from inside a parallel loop (a convolution's images), rayon lends the split to idle threads,
+/// so a batch of one image still uses every core.
 ///
 /// # Panics
 /// When a slice is shorter than its matrix (a bug in the calling kernel).
@@ -226,5 +228,6 @@ pub fn matmul_slices(
     let (b_rs, b_cs) = if b_transposed { (1, k) } else { (n, 1) };
     let a = MatRef { values: a, rs: a_rs, cs: a_cs, transposed: a_transposed };
     let b = MatRef { values: b, rs: b_rs, cs: b_cs, transposed: b_transposed };
-    sgemm(m, n, k, &a, &b, c, 1);
+    let threads = if m * n * k < PARALLEL_WORK { 1 } else { rayon::current_num_threads() };
+    sgemm(m, n, k, &a, &b, c, threads);
 }
