@@ -28,12 +28,19 @@ fn small_dcgan() -> Gan {
 }
 
 /// Trains `total` steps straight, and `first` steps, a checkpoint, a fresh model resumed from
-/// it, then the rest: the losses and every tensor of the state must be identical.
-fn assert_resume_is_exact<M: Trainable>(build: impl Fn() -> M, data: &Tensor, config: TrainerConfig, first: usize) {
+/// it, then the rest: the losses and every tensor of the state must be identical. `name` keeps
+/// each test's checkpoint apart (tests run in parallel; two models may share a kind).
+fn assert_resume_is_exact<M: Trainable>(
+    name: &str,
+    build: impl Fn() -> M,
+    data: &Tensor,
+    config: TrainerConfig,
+    first: usize,
+) {
     let mut straight = Trainer::new(build(), data, config.clone()).unwrap();
     straight.run(data).unwrap();
 
-    let path = scratch(build().kind()).join("checkpoint.safetensors");
+    let path = scratch(name).join("checkpoint.safetensors");
     let mut interrupted = Trainer::new(build(), data, config.clone()).unwrap();
     assert!(!interrupted.run_for(data, first).unwrap(), "stopped before the end");
     interrupted.save_checkpoint(&path).unwrap();
@@ -55,14 +62,14 @@ fn resuming_an_mlp_gan_is_exact() {
     let data = Tensor::normal(&[96, 2], 1.0, 0.5, &mut StdRng::seed_from_u64(1)).unwrap();
     let config = TrainerConfig { image_shape: [1, 1, 2], ..TrainerConfig::new(3, 16) };
     // 6 steps an epoch: stop mid-epoch 2.
-    assert_resume_is_exact(mlp_gan, &data, config, 8);
+    assert_resume_is_exact("mlp_gan", mlp_gan, &data, config, 8);
 }
 
 #[test]
 fn resuming_a_dcgan_is_exact() {
     let data = Tensor::uniform(&[32, 1, 8, 8], -1.0, 1.0, &mut StdRng::seed_from_u64(2)).unwrap();
     let config = TrainerConfig { image_shape: [1, 8, 8], grid: 4, ..TrainerConfig::new(2, 8) };
-    assert_resume_is_exact(small_dcgan, &data, config, 3);
+    assert_resume_is_exact("small_dcgan", small_dcgan, &data, config, 3);
 }
 
 fn small_autoencoder() -> Autoencoder {

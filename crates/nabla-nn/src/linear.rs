@@ -1,7 +1,10 @@
-//! `Linear`: `y = x Wᵀ + b`, PyTorch's `nn.Linear`.
+//! `Linear`: `y = x Wᵀ + b`, PyTorch's `nn.Linear`, computed by one fused op.
 
+use nabla_tensor::elementwise::contiguous;
+use nabla_tensor::linalg::matmul_slices;
+use nabla_tensor::ndarray::IxDyn;
 use nabla_tensor::rand::Rng;
-use nabla_tensor::{Error, Result, Tensor};
+use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor};
 
 use crate::init::{FanMode, Nonlinearity, kaiming_uniform};
 use crate::module::{Module, TensorKind, child_name};
@@ -60,11 +63,17 @@ impl Module for Linear {
                 reason: format!("the input's last axis must be in_features = {in_features}"),
             });
         }
-        let product = input.matmul(&self.weight.t()?)?;
-        match &self.bias {
-            Some(bias) => product.add(bias),
-            None => Ok(product),
-        }
+        // Leading axes are flattened into rows for the op and restored after.
+        let leading = &input.shape()[..input.ndim() - 1];
+        let rows: usize = leading.iter().product();
+        let flat = input.reshape(&[rows as isize, in_features as isize])?;
+        let output = match &self.bias {
+            Some(bias) => Tensor::apply(LinearOp, &[&flat, &self.weight, bias])?,
+            None => Tensor::apply(LinearOp, &[&flat, &self.weight])?,
+        };
+        let mut shape: Vec<isize> = leading.iter().map(|&d| d as isize).collect();
+        shape.push(self.weight.shape()[0] as isize);
+        output.reshape(&shape)
     }
 
     fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
@@ -72,5 +81,57 @@ impl Module for Linear {
         if let Some(bias) = &self.bias {
             visit(child_name(prefix, "bias"), bias, TensorKind::Parameter);
         }
+    }
+}
+
+/// `y = x Wᵀ + b` as one op: inputs `x` `[N, in]`, `weight` `[out, in]` and optionally `bias`
+/// `[out]`. The backward writes each gradient in its input's layout (`dW = dyᵀ x` straight into
+/// `[out, in]`), so no transposed view is copied and the bias needs no op of its own.
+struct LinearOp;
+
+impl Op for LinearOp {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+
+    fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
+        let (rows, in_features, out_features) = (inputs[0].shape()[0], inputs[0].shape()[1], inputs[1].shape()[0]);
+        let (x, weight) = (contiguous(inputs[0]), contiguous(inputs[1]));
+        let mut y = vec![0.0f32; rows * out_features];
+        matmul_slices(rows, out_features, in_features, &x, false, &weight, true, &mut y);
+        if let Some(bias) = inputs.get(2) {
+            let bias = contiguous(bias);
+            for row in y.chunks_exact_mut(out_features) {
+                row.iter_mut().zip(bias.iter()).for_each(|(v, b)| *v += b);
+            }
+        }
+        Ok(Data::from_shape_vec(IxDyn(&[rows, out_features]), y).expect("rows × out values"))
+    }
+
+    fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
+        let (rows, in_features) = (ctx.inputs[0].shape()[0], ctx.inputs[0].shape()[1]);
+        let out_features = ctx.inputs[1].shape()[0];
+        let dy = contiguous(ctx.grad_output);
+        let dx = ctx.needs_grad[0].then(|| {
+            let mut dx = vec![0.0f32; rows * in_features];
+            matmul_slices(rows, in_features, out_features, &dy, false, &contiguous(&ctx.inputs[1]), false, &mut dx);
+            Data::from_shape_vec(IxDyn(&[rows, in_features]), dx).expect("rows × in values")
+        });
+        let dw = ctx.needs_grad[1].then(|| {
+            let mut dw = vec![0.0f32; out_features * in_features];
+            matmul_slices(out_features, in_features, rows, &dy, true, &contiguous(&ctx.inputs[0]), false, &mut dw);
+            Data::from_shape_vec(IxDyn(&[out_features, in_features]), dw).expect("out × in values")
+        });
+        let mut grads = vec![dx, dw];
+        if ctx.inputs.len() > 2 {
+            grads.push(ctx.needs_grad[2].then(|| {
+                let mut db = vec![0.0f32; out_features];
+                for row in dy.chunks_exact(out_features) {
+                    db.iter_mut().zip(row).for_each(|(sum, v)| *sum += v);
+                }
+                Data::from_shape_vec(IxDyn(&[out_features]), db).expect("out values")
+            }));
+        }
+        Ok(grads)
     }
 }

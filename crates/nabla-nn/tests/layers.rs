@@ -26,6 +26,19 @@ fn normalisation_layers_pass_gradcheck() {
 }
 
 #[test]
+fn the_fused_linear_op_passes_gradcheck() {
+    // A 3-D input (rows flattened for the op), the weight and the bias; and no bias.
+    let linear = |t: &[Tensor]| Linear { weight: t[1].clone(), bias: t.get(2).cloned() }.forward(&t[0]);
+    let (x, weight, bias) =
+        (uniform(&[2, 3, 5], -2.0, 2.0, 6), uniform(&[4, 5], -1.0, 1.0, 7), uniform(&[4], -1.0, 1.0, 8));
+    assert_gradients("Linear", linear, vec![x.clone(), weight.clone(), bias]);
+    assert_gradients("Linear without bias", linear, vec![x, weight]);
+    // A single vector in, a single vector out, as in PyTorch.
+    let layer = Linear::new(LinearConfig::new(5, 4), &mut StdRng::seed_from_u64(0)).unwrap();
+    assert_eq!(layer.forward(&uniform(&[5], -1.0, 1.0, 9)).unwrap().shape(), &[4]);
+}
+
+#[test]
 fn dropout_zeroes_and_rescales_in_training_and_passes_through_in_evaluation() {
     let mut dropout = Dropout::new(0.25, 7).unwrap();
     let x = Tensor::ones(&[10_000]);
