@@ -54,6 +54,16 @@ impl Module for Linear {
     /// # Shapes
     /// `[..., in]` → `[..., out]`. PyTorch: `nn.Linear(in, out, bias)`.
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
+        let out_features = self.weight.shape().first().copied().unwrap_or(0);
+        let bias_fits = self.bias.as_ref().is_none_or(|b| b.shape() == [out_features]);
+        if self.weight.ndim() != 2 || !bias_fits {
+            return Err(Error::ShapeMismatch {
+                op: "Linear",
+                lhs: self.weight.shape().to_vec(),
+                rhs: self.bias.as_ref().map_or(Vec::new(), |b| b.shape().to_vec()),
+                reason: "the weight must be [out, in] and the bias [out]".into(),
+            });
+        }
         let in_features = self.weight.shape()[1];
         if input.shape().last() != Some(&in_features) {
             return Err(Error::ShapeMismatch {
@@ -99,7 +109,7 @@ impl Op for LinearOp {
         let (x, weight) = (contiguous(inputs[0]), contiguous(inputs[1]));
         let mut y = vec![0.0f32; rows * out_features];
         matmul_slices(rows, out_features, in_features, &x, false, &weight, true, &mut y);
-        if let Some(bias) = inputs.get(2) {
+        if let Some(bias) = inputs.get(2).filter(|_| out_features > 0) {
             let bias = contiguous(bias);
             for row in y.chunks_exact_mut(out_features) {
                 row.iter_mut().zip(bias.iter()).for_each(|(v, b)| *v += b);
@@ -126,8 +136,10 @@ impl Op for LinearOp {
         if ctx.inputs.len() > 2 {
             grads.push(ctx.needs_grad[2].then(|| {
                 let mut db = vec![0.0f32; out_features];
-                for row in dy.chunks_exact(out_features) {
-                    db.iter_mut().zip(row).for_each(|(sum, v)| *sum += v);
+                if out_features > 0 {
+                    for row in dy.chunks_exact(out_features) {
+                        db.iter_mut().zip(row).for_each(|(sum, v)| *sum += v);
+                    }
                 }
                 Data::from_shape_vec(IxDyn(&[out_features]), db).expect("out values")
             }));

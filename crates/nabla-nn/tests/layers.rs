@@ -36,6 +36,16 @@ fn the_fused_linear_op_passes_gradcheck() {
     // A single vector in, a single vector out, as in PyTorch.
     let layer = Linear::new(LinearConfig::new(5, 4), &mut StdRng::seed_from_u64(0)).unwrap();
     assert_eq!(layer.forward(&uniform(&[5], -1.0, 1.0, 9)).unwrap().shape(), &[4]);
+    // No output features: an empty result with empty gradients, not a panic.
+    let empty = Linear::new(LinearConfig::new(5, 0), &mut StdRng::seed_from_u64(0)).unwrap();
+    let x = uniform(&[3, 5], -1.0, 1.0, 10).requires_grad(true);
+    let y = empty.forward(&x).unwrap();
+    assert_eq!(y.shape(), &[3, 0]);
+    let grads = y.sum_all().unwrap().backward().unwrap();
+    assert_eq!(grads.get(&x).unwrap().to_vec(), vec![0.0; 15]);
+    // A weight that is not a matrix is a shape error.
+    let broken = Linear { weight: uniform(&[5], -1.0, 1.0, 11), bias: None };
+    assert!(matches!(broken.forward(&x), Err(Error::ShapeMismatch { op: "Linear", .. })));
 }
 
 #[test]
