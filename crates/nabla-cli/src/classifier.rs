@@ -3,11 +3,10 @@
 //! 28 pixels). The trainer takes one tensor, so each training row packs an image's 784 pixels
 //! and its label: `[N, 785]` (see [`pack`]).
 
-use nabla_conv::{Conv2d, Conv2dConfig, MaxPool2d, Pool2dConfig};
 use nabla_data::{MNIST_MEAN, MNIST_STD, MnistSplit, normalize};
-use nabla_generative::{TrainRng, Trainable, load_module, part, prefixed};
+use nabla_generative::{Judge, TrainRng, Trainable, load_module, part, prefixed};
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
-use nabla_nn::{Activation, Dropout, Flatten, Linear, LinearConfig, MlpConfig, Module, Sequential, mlp};
+use nabla_nn::{Activation, Linear, LinearConfig, MlpConfig, Module, Sequential, mlp};
 use nabla_optim::{AdamConfig, LrSchedule, Optimizer};
 use nabla_recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
 use nabla_tensor::rand::Rng;
@@ -56,8 +55,12 @@ impl Architecture {
 /// (rows as time steps) for the recurrent ones, read out from the last step.
 enum Network {
     Flat(Sequential),
-    Image(Sequential),
-    Sequence { recurrent: Box<dyn Module>, head: Linear },
+    /// W3's network, the one the DCGAN's judge uses.
+    Image(Judge),
+    Sequence {
+        recurrent: Box<dyn Module>,
+        head: Linear,
+    },
 }
 
 /// An MNIST classifier with its Adam optimizer and, optionally, a learning-rate schedule
@@ -84,7 +87,7 @@ impl Classifier {
                 &MlpConfig { widths: vec![PIXELS, 256, 128, 10], activation: Activation::Relu, dropout: 0.2 },
                 rng,
             )?),
-            Architecture::Cnn => Network::Image(w3_cnn(rng)?),
+            Architecture::Cnn => Network::Image(Judge::new(rng)?),
             Architecture::Rnn => Network::Sequence {
                 recurrent: Box::new(Rnn::new(recurrent, RnnNonlinearity::Tanh, rng)?),
                 head: Linear::new(LinearConfig::new(HIDDEN, 10), rng)?,
@@ -162,28 +165,11 @@ impl Classifier {
     }
 }
 
-/// W3's network (BENCHMARKS.md) with dropout 0.25 before each linear layer.
-fn w3_cnn<R: Rng + ?Sized>(rng: &mut R) -> Result<Sequential> {
-    let conv = |i, o| Conv2dConfig { padding: (1, 1), ..Conv2dConfig::new(i, o, 3) };
-    Ok(Sequential::new()
-        .push(Conv2d::new(conv(1, 32), rng)?)
-        .push(Activation::Relu)
-        .push(MaxPool2d(Pool2dConfig::new(2)))
-        .push(Conv2d::new(conv(32, 64), rng)?)
-        .push(Activation::Relu)
-        .push(MaxPool2d(Pool2dConfig::new(2)))
-        .push(Flatten::default())
-        .push(Dropout::new(0.25, 1)?)
-        .push(Linear::new(LinearConfig::new(3136, 128), rng)?)
-        .push(Activation::Relu)
-        .push(Dropout::new(0.25, 2)?)
-        .push(Linear::new(LinearConfig::new(128, 10), rng)?))
-}
-
 impl Network {
     fn modules(&self) -> Vec<(&'static str, &dyn Module)> {
         match self {
-            Network::Flat(net) | Network::Image(net) => vec![("network", net)],
+            Network::Flat(net) => vec![("network", net)],
+            Network::Image(net) => vec![("network", net)],
             Network::Sequence { recurrent, head } => vec![("recurrent", recurrent.as_ref()), ("head", head)],
         }
     }
@@ -194,7 +180,8 @@ impl Network {
 
     fn set_training(&mut self, training: bool) {
         match self {
-            Network::Flat(net) | Network::Image(net) => net.set_training(training),
+            Network::Flat(net) => net.set_training(training),
+            Network::Image(net) => net.set_training(training),
             Network::Sequence { recurrent, head } => {
                 recurrent.set_training(training);
                 head.set_training(training);

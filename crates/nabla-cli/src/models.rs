@@ -67,7 +67,7 @@ impl ModelKind {
     pub fn defaults(self) -> (usize, usize, f64) {
         match self {
             ModelKind::Mlp => (8, 64, 2e-3),
-            ModelKind::Cnn => (4, 64, 2e-3),
+            ModelKind::Cnn => (5, 64, 2e-3),
             ModelKind::Rnn => (3, 64, Architecture::Rnn.default_lr()),
             ModelKind::Lstm | ModelKind::Gru => (3, 64, 2e-3),
             ModelKind::Autoencoder => (10, 128, 1e-3),
