@@ -4,13 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use nabla_data::Mnist;
+use nabla_data::{Mnist, MnistSplit};
 use nabla_generative::{Trainable, Trainer, TrainerConfig};
 use nabla_tensor::Tensor;
-use nabla_tensor::rand::SeedableRng;
+use nabla_tensor::rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::classifier::Classifier;
+use crate::classifier::{Architecture, Classifier};
 use crate::error::CliError;
 use crate::models::{self, ModelKind};
 use crate::{interrupt, progress};
@@ -58,6 +58,26 @@ pub fn fit<M: Trainable>(
     }
     bar.finish_and_clear();
     Ok(trainer.into_model())
+}
+
+/// Trains a fresh classifier on packed rows (see [`pack`](crate::classifier::pack)) under
+/// `config` — Adam at `lr` with a cosine decay over the run's steps — and returns its accuracy
+/// on `test`.
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_classifier<R: Rng + ?Sized>(
+    architecture: Architecture,
+    lr: f64,
+    rng: &mut R,
+    data: &Tensor,
+    test: &MnistSplit,
+    config: TrainerConfig,
+    resume: Option<&Path>,
+) -> Result<f32, CliError> {
+    let total_steps = config.epochs * (data.shape()[0] / config.batch_size.max(1));
+    let model = Classifier::new(architecture, lr, rng)?.with_cosine_decay(total_steps);
+    Ok(fit(model, data, config, resume, architecture.name())?.accuracy(test)?)
 }
 
 /// The `train` command's arguments.
@@ -152,10 +172,8 @@ pub fn run(args: &TrainArgs) -> Result<String, CliError> {
         }
         classifier => {
             let architecture = classifier.architecture().expect("the other kinds are matched above");
-            let total_steps = epochs * (data.shape()[0] / config.batch_size.max(1));
-            let model = Classifier::new(architecture, lr, rng)?.with_cosine_decay(total_steps);
-            let mut model = fit(model, &data, config, resume, label)?;
-            format!("test accuracy {:.2}% on {} digits", model.accuracy(&mnist.test)? * 100.0, mnist.test.len())
+            let accuracy = fit_classifier(architecture, lr, rng, &data, &mnist.test, config, resume)?;
+            format!("test accuracy {:.2}% on {} digits", accuracy * 100.0, mnist.test.len())
         }
     };
     Ok(format!(

@@ -4,13 +4,13 @@ use nabla_generative::TrainerConfig;
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
 
 use super::Context;
-use crate::classifier::{Architecture, Classifier, pack};
+use crate::classifier::{Architecture, pack};
 use crate::error::CliError;
 use crate::report::Section;
-use crate::train::fit;
+use crate::train::fit_classifier;
 
 /// Trains `architecture` for `epochs` on the bundled training digits, with its outputs in
-/// `DIR/<name>/`; returns the model's test accuracy and the training seconds.
+/// `DIR/<name>/`; returns the model's test accuracy and the seconds to train and test it.
 fn classify(context: &Context, architecture: Architecture, epochs: usize) -> Result<(f64, f64), CliError> {
     let data = pack(&context.mnist.train)?;
     let config = TrainerConfig {
@@ -18,12 +18,11 @@ fn classify(context: &Context, architecture: Architecture, epochs: usize) -> Res
         progress_every: 10,
         ..TrainerConfig::new(epochs, 64)
     };
-    let model = Classifier::new(architecture, architecture.default_lr(), &mut StdRng::seed_from_u64(0))?
-        .with_cosine_decay(epochs * (data.shape()[0] / config.batch_size));
     let start = std::time::Instant::now();
-    let mut model = fit(model, &data, config, None, architecture.name())?;
-    let seconds = start.elapsed().as_secs_f64();
-    Ok((model.accuracy(&context.mnist.test)? as f64, seconds))
+    let rng = &mut StdRng::seed_from_u64(0);
+    let accuracy =
+        fit_classifier(architecture, architecture.default_lr(), rng, &data, &context.mnist.test, config, None)?;
+    Ok((accuracy as f64, start.elapsed().as_secs_f64()))
 }
 
 pub fn mlp(context: &Context) -> Result<Section, CliError> {
@@ -41,7 +40,7 @@ pub fn mlp(context: &Context) -> Result<Section, CliError> {
     .picture(&format!("mlp/samples_epoch_{epochs:03}.png"), "64 training digits; misclassified ones dimmed")
     .metric("test_accuracy", "test accuracy", accuracy, "")
     .metric("epochs", "epochs", epochs as f64, "")
-    .metric("train_seconds", "training time", seconds, "s")
+    .metric("train_seconds", "time to train and test", seconds, "s")
     .check(format!("test accuracy at least {:.1}%", bar * 100.0), accuracy >= bar))
 }
 
@@ -60,6 +59,6 @@ pub fn cnn(context: &Context) -> Result<Section, CliError> {
     .picture(&format!("cnn/samples_epoch_{epochs:03}.png"), "64 training digits; misclassified ones dimmed")
     .metric("test_accuracy", "test accuracy", accuracy, "")
     .metric("epochs", "epochs", epochs as f64, "")
-    .metric("train_seconds", "training time", seconds, "s")
+    .metric("train_seconds", "time to train and test", seconds, "s")
     .check(format!("test accuracy at least {:.1}%", bar * 100.0), accuracy >= bar))
 }
