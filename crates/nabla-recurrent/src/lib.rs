@@ -17,6 +17,7 @@
 mod cell;
 mod cells;
 mod kernels;
+mod lstm_sequence;
 mod sequence;
 
 pub use cell::{CellKind, CellParams, RnnNonlinearity};

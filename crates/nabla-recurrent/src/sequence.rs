@@ -7,6 +7,7 @@ use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
 use crate::cell::{CellKind, CellParams, RnnNonlinearity};
+use crate::lstm_sequence::LstmSequence;
 
 /// The options of a sequence module, PyTorch's defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,6 +102,64 @@ impl Recurrent {
                 reason: "an initial state must be [layers·directions, batch, hidden]".into(),
             });
         }
+        let (layer_output, finals) = if self.kind == CellKind::Lstm {
+            self.run_lstm_layers(&x, initial)?
+        } else {
+            self.run_by_steps(&x, initial)?
+        };
+        let output = if c.batch_first { layer_output.transpose(0, 1)? } else { layer_output };
+        let finals = finals.iter().map(|f| Tensor::stack(&f.iter().collect::<Vec<_>>(), 0)).collect::<Result<_>>()?;
+        Ok((output, finals))
+    }
+
+    /// The initial state (h, or h and c) of layer-direction `index`, each `[batch, hidden]`.
+    fn initial_state(&self, initial: Option<&[&Tensor]>, index: usize, batch: usize) -> Result<Vec<Tensor>> {
+        match initial {
+            Some(initial) => initial.iter().map(|s| s.narrow(0, index, 1)?.squeeze(0)).collect(),
+            None => Ok(vec![Tensor::zeros(&[batch, self.config.hidden_size]); self.kind.state_len()]),
+        }
+    }
+
+    /// Dropout between layers (in training mode, after every layer but the last).
+    fn between_layers(&self, layer: usize) -> Option<&Dropout> {
+        self.dropout.as_ref().filter(|_| layer + 1 < self.config.num_layers)
+    }
+
+    /// The LSTM: each layer and direction is one fused op over the whole sequence `x`
+    /// `[T, B, F]`. Returns the last layer's output `[T, B, directions·H]` and, per state
+    /// tensor, the final state of every layer and direction.
+    fn run_lstm_layers(&self, x: &Tensor, initial: Option<&[&Tensor]>) -> Result<(Tensor, Vec<Vec<Tensor>>)> {
+        let (steps, batch, hidden) = (x.shape()[0], x.shape()[1], self.config.hidden_size);
+        let directions = self.directions();
+        let mut finals: Vec<Vec<Tensor>> = vec![Vec::new(); 2];
+        let mut layer_input = x.clone();
+        for (layer, cells) in self.cells.iter().enumerate() {
+            let mut outputs: Vec<Tensor> = Vec::with_capacity(directions);
+            for (direction, cell) in cells.iter().enumerate() {
+                let state = self.initial_state(initial, layer * directions + direction, batch)?;
+                let mut inputs = vec![&layer_input, &state[0], &state[1], &cell.weight_ih, &cell.weight_hh];
+                if let (Some(b_ih), Some(b_hh)) = (&cell.bias_ih, &cell.bias_hh) {
+                    inputs.extend([b_ih, b_hh]);
+                }
+                let both = Tensor::apply(LstmSequence::new(direction == 1), &inputs)?;
+                let last = both.narrow(0, if direction == 0 { steps - 1 } else { 0 }, 1)?.squeeze(0)?;
+                finals[0].push(last.narrow(1, 0, hidden)?);
+                finals[1].push(last.narrow(1, hidden, hidden)?);
+                outputs.push(both.narrow(2, 0, hidden)?);
+            }
+            layer_input =
+                if directions == 1 { outputs.swap_remove(0) } else { Tensor::concat(&[&outputs[0], &outputs[1]], 2)? };
+            if let Some(dropout) = self.between_layers(layer) {
+                layer_input = dropout.forward(&layer_input)?;
+            }
+        }
+        Ok((layer_input, finals))
+    }
+
+    /// The RNN and GRU, one cell step at a time; returns as [`Recurrent::run_lstm_layers`].
+    fn run_by_steps(&self, x: &Tensor, initial: Option<&[&Tensor]>) -> Result<(Tensor, Vec<Vec<Tensor>>)> {
+        let (steps, batch) = (x.shape()[0], x.shape()[1]);
+        let directions = self.directions();
         let mut finals: Vec<Vec<Tensor>> = vec![Vec::new(); self.kind.state_len()];
         // Each layer's input as one [batch, features] tensor per step. Steps are cut from the
         // input once; later layers take the previous layer's per-step outputs directly, so
@@ -109,13 +168,7 @@ impl Recurrent {
         for (layer, cells) in self.cells.iter().enumerate() {
             let mut outputs: Vec<Vec<Tensor>> = Vec::with_capacity(directions);
             for (direction, cell) in cells.iter().enumerate() {
-                let index = layer * directions + direction;
-                let mut state: Vec<Tensor> = match initial {
-                    Some(initial) => {
-                        initial.iter().map(|s| s.narrow(0, index, 1)?.squeeze(0)).collect::<Result<_>>()?
-                    }
-                    None => vec![Tensor::zeros(&[batch, hidden]); self.kind.state_len()],
-                };
+                let mut state = self.initial_state(initial, layer * directions + direction, batch)?;
                 let mut hs = vec![None; steps];
                 let order: Box<dyn Iterator<Item = usize>> =
                     if direction == 0 { Box::new(0..steps) } else { Box::new((0..steps).rev()) };
@@ -133,14 +186,11 @@ impl Recurrent {
             } else {
                 (0..steps).map(|t| Tensor::concat(&[&outputs[0][t], &outputs[1][t]], 1)).collect::<Result<_>>()?
             };
-            if let Some(dropout) = self.dropout.as_ref().filter(|_| layer + 1 < layers) {
+            if let Some(dropout) = self.between_layers(layer) {
                 layer_input = layer_input.iter().map(|h| dropout.forward(h)).collect::<Result<_>>()?;
             }
         }
-        let layer_input = Tensor::stack(&layer_input.iter().collect::<Vec<_>>(), 0)?;
-        let output = if c.batch_first { layer_input.transpose(0, 1)? } else { layer_input };
-        let finals = finals.iter().map(|f| Tensor::stack(&f.iter().collect::<Vec<_>>(), 0)).collect::<Result<_>>()?;
-        Ok((output, finals))
+        Ok((Tensor::stack(&layer_input.iter().collect::<Vec<_>>(), 0)?, finals))
     }
 
     fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {

@@ -37,24 +37,33 @@ impl Geometry {
         self.channels * self.kernel.0 * self.kernel.1
     }
 
-    /// For each column-matrix row `(c, ki, kj)` and output position, the image index it reads
-    /// (or `None` in the padding), visited in row-major order of the column matrix.
-    fn for_each(&self, mut visit: impl FnMut(usize, Option<usize>)) {
+    /// For each column-matrix row `(c, ki, kj)` and output row `oh`, in the column matrix's
+    /// row-major order: the offset `at` of that run of `out_w` columns, and, when the kernel
+    /// row falls inside the image, the columns `lo..hi` of the run that read it — column
+    /// `lo + t` reads image index `source + t · stride`; the other columns are padding.
+    fn for_each_run(&self, mut visit: impl FnMut(usize, Option<(usize, usize, usize)>)) {
         let (out_h, out_w) = self.positions;
         let (kh, kw) = self.kernel;
+        let (height, width) = (self.height as isize, self.width as isize);
+        let stride = self.stride.1 as isize;
         let mut at = 0;
         for c in 0..self.channels {
             for ki in 0..kh {
                 for kj in 0..kw {
+                    // Column ow reads image column ow · stride + offset.
+                    let offset = (kj * self.dilation.1) as isize - self.padding.1 as isize;
+                    let lo = if offset < 0 { (-offset + stride - 1) / stride } else { 0 } as usize;
+                    let hi = if width - 1 - offset < 0 { 0 } else { ((width - 1 - offset) / stride + 1) as usize };
+                    let (lo, hi) = (lo.min(out_w), hi.min(out_w));
                     for oh in 0..out_h {
                         let ih = (oh * self.stride.0 + ki * self.dilation.0) as isize - self.padding.0 as isize;
-                        for ow in 0..out_w {
-                            let iw = (ow * self.stride.1 + kj * self.dilation.1) as isize - self.padding.1 as isize;
-                            let inside =
-                                ih >= 0 && iw >= 0 && (ih as usize) < self.height && (iw as usize) < self.width;
-                            visit(at, inside.then(|| (c * self.height + ih as usize) * self.width + iw as usize));
-                            at += 1;
-                        }
+                        let inside = ih >= 0 && ih < height && lo < hi;
+                        let source = || {
+                            let first = (lo as isize * stride + offset) as usize;
+                            (lo, hi, (c * self.height + ih as usize) * self.width + first)
+                        };
+                        visit(at, inside.then(source));
+                        at += out_w;
                     }
                 }
             }
@@ -64,14 +73,90 @@ impl Geometry {
 
 /// Unfolds `image` (`channels × height × width`) into `cols` (`rows × out_h·out_w`).
 pub(crate) fn im2col(geometry: &Geometry, image: &[f32], cols: &mut [f32]) {
-    geometry.for_each(|at, source| cols[at] = source.map_or(0.0, |i| image[i]));
+    let (out_w, stride) = (geometry.positions.1, geometry.stride.1);
+    geometry.for_each_run(|at, inside| {
+        let run = &mut cols[at..at + out_w];
+        let Some((lo, hi, source)) = inside else {
+            run.fill(0.0);
+            return;
+        };
+        run[..lo].fill(0.0);
+        run[hi..].fill(0.0);
+        if stride == 1 {
+            run[lo..hi].copy_from_slice(&image[source..source + hi - lo]);
+        } else {
+            run[lo..hi].iter_mut().zip(image[source..].iter().step_by(stride)).for_each(|(c, v)| *c = *v);
+        }
+    });
 }
 
 /// Folds `cols` back into `image`, adding overlapping contributions (the adjoint of [`im2col`]).
 pub(crate) fn col2im(geometry: &Geometry, cols: &[f32], image: &mut [f32]) {
-    geometry.for_each(|at, target| {
-        if let Some(i) = target {
-            image[i] += cols[at];
+    let stride = geometry.stride.1;
+    geometry.for_each_run(|at, inside| {
+        if let Some((lo, hi, source)) = inside {
+            let run = &cols[at + lo..at + hi];
+            if stride == 1 {
+                image[source..source + hi - lo].iter_mut().zip(run).for_each(|(v, c)| *v += c);
+            } else {
+                image[source..].iter_mut().step_by(stride).zip(run).for_each(|(v, c)| *v += c);
+            }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, one element at a time: row `(c, ki, kj)`, column `(oh, ow)`.
+    fn im2col_by_element(g: &Geometry, image: &[f32]) -> Vec<f32> {
+        let (out_h, out_w) = g.positions;
+        let mut cols = Vec::new();
+        for c in 0..g.channels {
+            for ki in 0..g.kernel.0 {
+                for kj in 0..g.kernel.1 {
+                    for oh in 0..out_h {
+                        for ow in 0..out_w {
+                            let ih = (oh * g.stride.0 + ki * g.dilation.0) as isize - g.padding.0 as isize;
+                            let iw = (ow * g.stride.1 + kj * g.dilation.1) as isize - g.padding.1 as isize;
+                            let inside = (0..g.height as isize).contains(&ih) && (0..g.width as isize).contains(&iw);
+                            let at = (c * g.height + ih.max(0) as usize) * g.width + iw.max(0) as usize;
+                            cols.push(if inside { image[at] } else { 0.0 });
+                        }
+                    }
+                }
+            }
+        }
+        cols
+    }
+
+    #[test]
+    fn runs_agree_with_the_element_by_element_definition_and_col2im_is_the_adjoint() {
+        // Strides, paddings wider than the kernel's reach, dilations, and a kernel that
+        // fits only in the padding.
+        for (kernel, stride, padding, dilation, (height, width)) in [
+            ((3, 3), (1, 1), (1, 1), (1, 1), (5, 6)),
+            ((4, 4), (2, 2), (1, 1), (1, 1), (7, 7)),
+            ((3, 2), (2, 3), (0, 2), (1, 2), (6, 9)),
+            ((2, 3), (1, 2), (3, 4), (2, 1), (3, 4)),
+            ((1, 1), (3, 3), (0, 0), (1, 1), (7, 8)),
+            ((3, 3), (1, 1), (2, 2), (1, 1), (1, 1)),
+        ] {
+            let mut g = Geometry { channels: 2, height, width, kernel, stride, padding, dilation, positions: (0, 0) };
+            g.positions = g.convolution_positions().expect("the kernel fits");
+            let image: Vec<f32> = (0..2 * height * width).map(|i| i as f32 * 0.5 - 3.0).collect();
+            let expected = im2col_by_element(&g, &image);
+            let mut cols = vec![f32::NAN; expected.len()];
+            im2col(&g, &image, &mut cols);
+            assert_eq!(cols, expected, "{g:?}");
+            // <im2col(x), y> = <x, col2im(y)> for any y.
+            let y: Vec<f32> = (0..cols.len()).map(|i| ((i * 37) % 11) as f32 - 5.0).collect();
+            let mut folded = vec![0.0f32; image.len()];
+            col2im(&g, &y, &mut folded);
+            let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| f64::from(a * b)).sum();
+            let rhs: f64 = image.iter().zip(&folded).map(|(a, b)| f64::from(a * b)).sum();
+            assert!((lhs - rhs).abs() < 1e-6 * lhs.abs().max(1.0), "{g:?}: {lhs} vs {rhs}");
+        }
+    }
 }

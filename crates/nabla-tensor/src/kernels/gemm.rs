@@ -1,6 +1,7 @@
 //! Matrix multiply: a batched driver over broadcast batch dimensions, and the single-matrix
-//! kernel it calls — the `gemm` crate by default, or the system OpenBLAS with the `blas`
-//! feature (docs/performance.md has the measurements behind the choice).
+//! kernel it calls — nabla's own AVX-512 kernel on CPUs that have it and the `gemm` crate
+//! elsewhere, or the system OpenBLAS with the `blas` feature (docs/performance.md has the
+//! measurements behind the choice).
 
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
@@ -100,6 +101,10 @@ struct MatRef<'a> {
 }
 
 /// `c = a @ b` for one `m×k` by `k×n` product into the row-major `m×n` slice `c`.
+///
+/// The AVX-512 kernel packs `A` in panels; below 64 columns of `C` that packing is reused too
+/// few times to pay, and the `gemm` crate (which reads `A` in place) is faster there: sending
+/// W4's 49-column convolution products to the new kernel made W4 7% slower.
 #[cfg(not(feature = "blas"))]
 fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [f32], threads: usize) {
     assert!(c.len() >= m * n, "output slice too short");
@@ -111,6 +116,14 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
         a.values.len() > (m - 1) * a.rs + (k - 1) * a.cs && b.values.len() > (k - 1) * b.rs + (n - 1) * b.cs,
         "operand slice too short"
     );
+    #[cfg(target_arch = "x86_64")]
+    if m >= 4 && n >= 64 && super::avx512::available() {
+        let view = |mat: &MatRef<'_>| super::avx512::View { ptr: mat.values.as_ptr(), rs: mat.rs, cs: mat.cs };
+        // SAFETY: the asserts above keep both operands inside their slices, `c` holds m × n,
+        // and the CPU has AVX-512F.
+        unsafe { super::avx512::matmul(m, n, k, view(a), view(b), c.as_mut_ptr(), n, threads) };
+        return;
+    }
     let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
     // SAFETY: the asserts above keep every element the strides reach inside its slice; the
     // output is a distinct `&mut` slice; `read_dst = false` so `c` is only written.

@@ -1,5 +1,7 @@
 //! Compute kernels, apart from the public API that calls them.
 
+#[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
+pub(crate) mod avx512;
 pub(crate) mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod reduce;

@@ -1,0 +1,391 @@
+//! An AVX-512 single-precision matrix multiply, used by `sgemm` when the CPU has AVX-512F (the
+//! `gemm` crate's AVX-512 kernels need a nightly compiler, so on stable it stops at AVX2).
+//!
+//! The layout is the BLIS one: `B` is packed in panels of [`NR`] columns and `A` in panels of
+//! [`MR`] rows, zero-padded to whole panels, and a register micro-kernel keeps an `MR × NR` tile
+//! of `C` in 28 of the 32 vector registers while it runs down `k`. Blocks of [`KC`] steps of `k`
+//! keep a `B` micro-panel in L1 and [`MC`] rows of packed `A` in L2. Each element of `C` is
+//! summed in the same order whatever the thread count, so results do not depend on it.
+
+use std::arch::x86_64::{
+    __m512, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
+    _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+};
+use std::cell::RefCell;
+
+use rayon::prelude::*;
+
+/// Rows of the register tile (one broadcast of `A` each).
+const MR: usize = 14;
+/// Columns of the register tile (two vectors of 16).
+const NR: usize = 32;
+/// Steps of `k` per packed block: a `KC × NR` micro-panel of `B` is 32 KiB, within L1.
+const KC: usize = 256;
+/// Rows of `A` per packed block: `MC × KC` is 504 KiB, within L2.
+const MC: usize = MR * 36;
+/// Columns of `B` per packed block: `KC × NC` is 4 MiB.
+const NC: usize = NR * 128;
+/// Up to this many rows of `C`, a row-major `B` is read in place rather than packed: packing
+/// it would cost as much as the product (an LSTM step multiplies 32 rows by a fixed `W_hh`,
+/// and packing `W_hh` twice per step was a fifth of the step). Beyond, packing pays, and it
+/// keeps power-of-two row strides from thrashing L1.
+const DIRECT_B_ROWS: usize = 4 * MR;
+
+/// Whether this CPU runs the kernel (the check is cached by the standard library).
+pub(crate) fn available() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+}
+
+/// A read-only matrix in memory: element `(i, j)` is at `ptr + i·rs + j·cs`.
+#[derive(Clone, Copy)]
+pub(crate) struct View {
+    pub ptr: *const f32,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl View {
+    /// The view of the sub-matrix that starts at `(row, col)`.
+    ///
+    /// # Safety
+    /// `(row, col)` is inside the matrix.
+    unsafe fn at(self, row: usize, col: usize) -> View {
+        View { ptr: unsafe { self.ptr.add(row * self.rs + col * self.cs) }, ..self }
+    }
+}
+
+/// The output pointer, shared by the threads, each of which writes its own block of `C`.
+#[derive(Clone, Copy)]
+struct Out(*mut f32);
+// SAFETY: the threads write disjoint blocks of `C` (see `matmul`).
+unsafe impl Send for Out {}
+unsafe impl Sync for Out {}
+
+impl Out {
+    /// The pointer (a method, so that closures capture the whole `Out`, which is `Send`).
+    fn at(self, offset: usize) -> *mut f32 {
+        self.0.wrapping_add(offset)
+    }
+}
+// SAFETY: the operands are only read while the call that owns them waits for the threads.
+unsafe impl Send for View {}
+unsafe impl Sync for View {}
+
+/// `C = A · B` for `A` `m × k`, `B` `k × n` and `C` `m × n` with row stride `ldc`, split across
+/// `threads` rayon tasks by whole tiles along the dimension with more of them.
+///
+/// # Safety
+/// The CPU has AVX-512F; `a` and `b` are valid for every element of their shapes; `c` is
+/// valid for writes of `m` rows of `n` at stride `ldc` and overlaps neither operand.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn matmul(m: usize, n: usize, k: usize, a: View, b: View, c: *mut f32, ldc: usize, threads: usize) {
+    let (m_tiles, n_tiles) = (m.div_ceil(MR), n.div_ceil(NR));
+    let out = Out(c);
+    let parts = threads.min(m_tiles.max(n_tiles)).max(1);
+    if parts == 1 {
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe { matmul_serial(m, n, k, a, b, out.at(0), ldc) };
+    } else if n_tiles >= m_tiles {
+        let step = n_tiles.div_ceil(parts) * NR;
+        (0..n.div_ceil(step)).into_par_iter().for_each(|part| {
+            let (j, width) = (part * step, step.min(n - part * step));
+            // SAFETY: columns `j..j + width` of `C` belong to this part alone.
+            unsafe { matmul_serial(m, width, k, a, b.at(0, j), out.at(j), ldc) };
+        });
+    } else {
+        let step = m_tiles.div_ceil(parts) * MR;
+        (0..m.div_ceil(step)).into_par_iter().for_each(|part| {
+            let (i, height) = (part * step, step.min(m - part * step));
+            // SAFETY: rows `i..i + height` of `C` belong to this part alone.
+            unsafe { matmul_serial(height, n, k, a.at(i, 0), b, out.at(i * ldc), ldc) };
+        });
+    }
+}
+
+thread_local! {
+    /// Each thread's packing buffers for `A` and `B`, kept across calls so that a training
+    /// step does not allocate (and page-fault) them for every product.
+    static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A 64-byte aligned slice of `len` values inside `buffer`, which grows when needed.
+fn aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buffer.len() < len + 16 {
+        buffer.resize(len + 16, 0.0);
+    }
+    let skip = buffer.as_ptr().align_offset(64).min(16);
+    &mut buffer[skip..skip + len]
+}
+
+/// The single-threaded product, block by block.
+///
+/// # Safety
+/// As for [`matmul`].
+unsafe fn matmul_serial(m: usize, n: usize, k: usize, a: View, b: View, c: *mut f32, ldc: usize) {
+    if k == 0 {
+        for i in 0..m {
+            // SAFETY: row `i` of `C` is valid for `n` writes.
+            unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), n).fill(0.0) };
+        }
+        return;
+    }
+    PACKED.with(|cell| {
+        let mut buffers = cell.borrow_mut();
+        let (a_buffer, b_buffer) = &mut *buffers;
+        let b_packed = aligned(b_buffer, KC * NC.min(n.div_ceil(NR) * NR));
+        let a_packed = aligned(a_buffer, KC * MC.min(m.div_ceil(MR) * MR));
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                let direct = b.cs == 1 && m <= DIRECT_B_ROWS;
+                // SAFETY: the block lies inside `B`.
+                unsafe { pack_b(kc, nc, b.at(pc, jc), b_packed, direct) };
+                for ic in (0..m).step_by(MC) {
+                    let mc = MC.min(m - ic);
+                    // SAFETY: the block lies inside `A`.
+                    unsafe { pack_a(mc, kc, a.at(ic, pc), a_packed) };
+                    for jr in (0..nc).step_by(NR) {
+                        let cols = NR.min(nc - jr);
+                        let panel = if direct && cols == NR {
+                            // SAFETY: the panel lies inside `B`.
+                            Panel { ptr: unsafe { b.at(pc, jc + jr).ptr }, stride: b.rs }
+                        } else {
+                            Panel { ptr: b_packed[jr * kc..].as_ptr(), stride: NR }
+                        };
+                        for ir in (0..mc).step_by(MR) {
+                            let tile = Tile { rows: MR.min(mc - ir), cols, accumulate: pc > 0 };
+                            // SAFETY: the packed panels hold `kc` steps of whole tiles; the
+                            // tile's rows and columns lie inside `C`.
+                            unsafe {
+                                kernel(
+                                    kc,
+                                    a_packed.as_ptr().add(ir * kc),
+                                    panel,
+                                    c.add((ic + ir) * ldc + jc + jr),
+                                    ldc,
+                                    tile,
+                                )
+                            };
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Packs `kc × nc` of `B` into panels of [`NR`] columns, each `kc` rows of `NR` values, the
+/// columns past `nc` zero. With `only_partial`, only a last panel narrower than `NR` (the
+/// others are read in place).
+///
+/// # Safety
+/// `b` is valid for `kc × nc`.
+unsafe fn pack_b(kc: usize, nc: usize, b: View, packed: &mut [f32], only_partial: bool) {
+    for (panel, dst) in packed.chunks_exact_mut(kc * NR).take(nc.div_ceil(NR)).enumerate() {
+        let (j0, width) = (panel * NR, NR.min(nc - panel * NR));
+        if only_partial && width == NR {
+            continue;
+        }
+        if b.cs == 1 {
+            for (p, row) in dst.chunks_exact_mut(NR).enumerate() {
+                // SAFETY: row `p`, columns `j0..j0 + width` lie inside the block.
+                let src = unsafe { std::slice::from_raw_parts(b.ptr.add(p * b.rs + j0), width) };
+                row[..width].copy_from_slice(src);
+                row[width..].fill(0.0);
+            }
+        } else {
+            if width < NR {
+                dst.fill(0.0);
+            }
+            // Row by row, reading the panel's columns side by side (NR strided streams).
+            // SAFETY: columns `j0..j0 + width` start inside the block.
+            let columns: [*const f32; NR] =
+                std::array::from_fn(|j| unsafe { b.ptr.add((j0 + j.min(width - 1)) * b.cs) });
+            for (p, row) in dst.chunks_exact_mut(NR).enumerate() {
+                for (value, column) in row[..width].iter_mut().zip(&columns) {
+                    // SAFETY: (p, column) lies inside the block.
+                    *value = unsafe { *column.add(p * b.rs) };
+                }
+            }
+        }
+    }
+}
+
+/// Packs `mc × kc` of `A` into panels of [`MR`] rows, each `kc` columns of `MR` values, the
+/// rows past `mc` zero.
+///
+/// # Safety
+/// `a` is valid for `mc × kc`.
+unsafe fn pack_a(mc: usize, kc: usize, a: View, packed: &mut [f32]) {
+    for (panel, dst) in packed.chunks_exact_mut(kc * MR).take(mc.div_ceil(MR)).enumerate() {
+        let (i0, height) = (panel * MR, MR.min(mc - panel * MR));
+        if height < MR {
+            dst.fill(0.0);
+        }
+        if a.rs == 1 {
+            for (p, column) in dst.chunks_exact_mut(MR).enumerate() {
+                // SAFETY: column `p`, rows `i0..i0 + height` lie inside the block.
+                let src = unsafe { std::slice::from_raw_parts(a.ptr.add(p * a.cs + i0), height) };
+                column[..height].copy_from_slice(src);
+            }
+        } else {
+            // Column by column, reading the panel's rows side by side (MR sequential streams).
+            // SAFETY: rows `i0..i0 + height` start inside the block.
+            let rows: [*const f32; MR] = std::array::from_fn(|i| unsafe { a.ptr.add((i0 + i.min(height - 1)) * a.rs) });
+            for (p, column) in dst.chunks_exact_mut(MR).enumerate() {
+                for (value, row) in column[..height].iter_mut().zip(&rows) {
+                    // SAFETY: (row, p) lies inside the block.
+                    *value = unsafe { *row.add(p * a.cs) };
+                }
+            }
+        }
+    }
+}
+
+/// Which part of a register tile is real, and whether `C` already holds a partial sum.
+#[derive(Clone, Copy)]
+struct Tile {
+    rows: usize,
+    cols: usize,
+    accumulate: bool,
+}
+
+/// A `kc × NR` panel of `B`: packed (`stride` `NR`) or read in place (the row stride of `B`).
+#[derive(Clone, Copy)]
+struct Panel {
+    ptr: *const f32,
+    stride: usize,
+}
+
+/// The micro-kernel: `C[tile] (+)= Ã · B̃` for one packed `A` panel and one `B` panel.
+///
+/// # Safety
+/// AVX-512F is available; `a` holds `kc × MR` values and `b` `kc` rows of `NR`; `c` is valid
+/// for the tile's rows and columns at stride `ldc`.
+#[target_feature(enable = "avx512f")]
+unsafe fn kernel(kc: usize, a: *const f32, b: Panel, c: *mut f32, ldc: usize, tile: Tile) {
+    let mut acc: [[__m512; 2]; MR] = [[_mm512_setzero_ps(); 2]; MR];
+    for p in 0..kc {
+        // SAFETY: step `p` of both panels is in bounds.
+        let row = unsafe { b.ptr.add(p * b.stride) };
+        let (b0, b1) = unsafe { (_mm512_loadu_ps(row), _mm512_loadu_ps(row.add(16))) };
+        let column = unsafe { a.add(p * MR) };
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = _mm512_set1_ps(unsafe { *column.add(i) });
+            row[0] = _mm512_fmadd_ps(ai, b0, row[0]);
+            row[1] = _mm512_fmadd_ps(ai, b1, row[1]);
+        }
+    }
+    let mask = |from: usize| -> u16 {
+        let valid = tile.cols.saturating_sub(from).min(16);
+        if valid == 16 { u16::MAX } else { (1u16 << valid) - 1 }
+    };
+    let (mask0, mask1) = (mask(0), mask(16));
+    for (i, row) in acc.iter().enumerate().take(tile.rows) {
+        // SAFETY: the masks keep the loads and stores inside the tile's columns of row `i`.
+        unsafe {
+            let out = c.add(i * ldc);
+            let (mut v0, mut v1) = (row[0], row[1]);
+            if tile.accumulate {
+                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(mask0, out));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(mask1, out.add(16)));
+            }
+            if tile.cols == NR {
+                _mm512_storeu_ps(out, v0);
+                _mm512_storeu_ps(out.add(16), v1);
+            } else {
+                _mm512_mask_storeu_ps(out, mask0, v0);
+                _mm512_mask_storeu_ps(out.add(16), mask1, v1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain triple loop, in f64.
+    fn reference(m: usize, n: usize, k: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
+        let mut c = vec![0.0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j])).sum::<f64>() as f32;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn agrees_with_the_triple_loop_for_edge_shapes_strides_and_threads() {
+        if !available() {
+            return;
+        }
+        let values = |len: usize, seed: usize| -> Vec<f32> {
+            (0..len).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5) - 1.0).collect()
+        };
+        // Tile edges (13, 14, 15 rows; 31, 32, 33 columns), a k past one block, a single row
+        // and column, an empty k, and blocks past MC and NC.
+        let shapes = [
+            (1, 1, 1),
+            (13, 31, 5),
+            (14, 32, 256),
+            (15, 33, 257),
+            (1, 300, 70),
+            (300, 1, 70),
+            (3, 4, 0),
+            (520, 40, 3),
+            (20, 4100, 2),
+        ];
+        for (m, n, k) in shapes {
+            let (a, b) = (values(m * k, 1), values(k * n, 2));
+            let expected = reference(m, n, k, &a, &b);
+            // Transposed copies, to read through column strides.
+            let at: Vec<f32> = (0..k * m).map(|x| a[(x % m) * k + x / m]).collect();
+            let bt: Vec<f32> = (0..n * k).map(|x| b[(x % k) * n + x / k]).collect();
+            for threads in [1, 2, 3] {
+                for (a_view, b_view) in [
+                    (View { ptr: a.as_ptr(), rs: k, cs: 1 }, View { ptr: b.as_ptr(), rs: n, cs: 1 }),
+                    (View { ptr: at.as_ptr(), rs: 1, cs: m }, View { ptr: bt.as_ptr(), rs: 1, cs: k }),
+                ] {
+                    let mut c = vec![f32::NAN; m * n];
+                    // SAFETY: the views cover their matrices and `c` is m × n.
+                    unsafe { matmul(m, n, k, a_view, b_view, c.as_mut_ptr(), n, threads) };
+                    for (got, want) in c.iter().zip(&expected) {
+                        assert!((got - want).abs() <= 1e-4 * (1.0 + want.abs()), "{m}×{n}×{k}: {got} vs {want}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_result_does_not_depend_on_the_thread_count() {
+        if !available() {
+            return;
+        }
+        let (m, n, k) = (70, 90, 600);
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 31) % 97) as f32 * 0.013 - 0.6).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 17) % 89) as f32 * 0.011 - 0.5).collect();
+        let run = |threads| {
+            let mut c = vec![0.0f32; m * n];
+            // SAFETY: as above.
+            unsafe {
+                matmul(
+                    m,
+                    n,
+                    k,
+                    View { ptr: a.as_ptr(), rs: k, cs: 1 },
+                    View { ptr: b.as_ptr(), rs: n, cs: 1 },
+                    c.as_mut_ptr(),
+                    n,
+                    threads,
+                )
+            };
+            c
+        };
+        assert_eq!(run(1), run(2));
+        assert_eq!(run(1), run(5));
+    }
+}
