@@ -11,6 +11,9 @@
 //!   `(output, h_n)` / `(output, (h_n, c_n))` shaped as PyTorch's. Parameters are named
 //!   `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` (`_reverse` for the backward
 //!   direction), so a PyTorch state dict loads.
+//! - An `Lstm` layer runs each direction as one fused op over the whole sequence (one input
+//!   product for all steps, one `W_hh` product per step, the weight gradients of all steps
+//!   in one product each); `Rnn` and `Gru` step through their cells.
 //! - Backpropagation through time over the whole unrolled sequence; for truncated BPTT carry
 //!   the returned state into the next chunk with `detach()` (see the tests).
 
