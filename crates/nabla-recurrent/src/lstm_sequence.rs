@@ -5,7 +5,7 @@
 //! are allocated and summed step by step.
 
 use nabla_tensor::elementwise::contiguous;
-use nabla_tensor::linalg::matmul_slices;
+use nabla_tensor::linalg::{matmul_slices, matmul_slices_split};
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
 use ndarray::{ArrayD, IxDyn};
 
@@ -101,35 +101,41 @@ impl Op for LstmSequence {
         for (row, weights) in w_hh.chunks_exact(hidden).enumerate() {
             weights.iter().enumerate().for_each(|(j, w)| w_hh_t[j * width + row] = *w);
         }
-        let mut previous: Option<usize> = None;
-        for t in self.order(steps) {
-            let (h_prev, c_prev) = match previous {
-                None => (&h0[..], &c0[..]),
-                Some(p) => (&hs[p * step_len..(p + 1) * step_len], &cs[p * step_len..(p + 1) * step_len]),
-            };
-            matmul_slices(batch, width, hidden, h_prev, false, &w_hh_t, false, &mut recurrent);
-            let c_prev = c_prev.to_vec();
-            let step_gates = &mut gates[t * batch * width..(t + 1) * batch * width];
-            for b in 0..batch {
-                let (g, r) = (&mut step_gates[b * width..(b + 1) * width], &recurrent[b * width..(b + 1) * width]);
-                let at = t * step_len + b * hidden;
-                let (h_out, c_out) = (&mut hs[at..at + hidden], &mut cs[at..at + hidden]);
-                let (gi, rest) = g.split_at_mut(hidden);
-                let (gf, rest) = rest.split_at_mut(hidden);
-                let (gg, go) = rest.split_at_mut(hidden);
-                for j in 0..hidden {
-                    let i = sigmoid(gi[j] + r[j]);
-                    let f = sigmoid(gf[j] + r[hidden + j]);
-                    let cell = tanh(gg[j] + r[2 * hidden + j]);
-                    let o = sigmoid(go[j] + r[3 * hidden + j]);
-                    let c = f * c_prev[b * hidden + j] + i * cell;
-                    (gi[j], gf[j], gg[j], go[j]) = (i, f, cell, o);
-                    c_out[j] = c;
-                    h_out[j] = o * tanh(c);
+        let order: Vec<usize> = self.order(steps).collect();
+        // The steps run on one of rayon's threads, so that the other threads take their share
+        // of each step's product by work stealing instead of being woken from outside the
+        // pool for every product (W5 35 → 32 ms with 2 threads).
+        rayon::scope(|_| {
+            let mut previous: Option<usize> = None;
+            for t in order {
+                let (h_prev, c_prev) = match previous {
+                    None => (&h0[..], &c0[..]),
+                    Some(p) => (&hs[p * step_len..(p + 1) * step_len], &cs[p * step_len..(p + 1) * step_len]),
+                };
+                matmul_slices_split(batch, width, hidden, h_prev, false, &w_hh_t, false, &mut recurrent);
+                let c_prev = c_prev.to_vec();
+                let step_gates = &mut gates[t * batch * width..(t + 1) * batch * width];
+                for b in 0..batch {
+                    let (g, r) = (&mut step_gates[b * width..(b + 1) * width], &recurrent[b * width..(b + 1) * width]);
+                    let at = t * step_len + b * hidden;
+                    let (h_out, c_out) = (&mut hs[at..at + hidden], &mut cs[at..at + hidden]);
+                    let (gi, rest) = g.split_at_mut(hidden);
+                    let (gf, rest) = rest.split_at_mut(hidden);
+                    let (gg, go) = rest.split_at_mut(hidden);
+                    for j in 0..hidden {
+                        let i = sigmoid(gi[j] + r[j]);
+                        let f = sigmoid(gf[j] + r[hidden + j]);
+                        let cell = tanh(gg[j] + r[2 * hidden + j]);
+                        let o = sigmoid(go[j] + r[3 * hidden + j]);
+                        let c = f * c_prev[b * hidden + j] + i * cell;
+                        (gi[j], gf[j], gg[j], go[j]) = (i, f, cell, o);
+                        c_out[j] = c;
+                        h_out[j] = o * tanh(c);
+                    }
                 }
+                previous = Some(t);
             }
-            previous = Some(t);
-        }
+        });
         self.gates = gates;
         let mut out = Vec::with_capacity(rows * 2 * hidden);
         for (h, c) in hs.chunks_exact(hidden).zip(cs.chunks_exact(hidden)) {
@@ -151,32 +157,35 @@ impl Op for LstmSequence {
         let mut d_gates = vec![0.0f32; rows * width];
         let (mut dh_next, mut dc_next) = (vec![0.0f32; batch * hidden], vec![0.0f32; batch * hidden]);
         let order: Vec<usize> = self.order(steps).collect();
-        for (position, &t) in order.iter().enumerate().rev() {
-            let previous = position.checked_sub(1).map(|p| order[p]);
-            let step_gates = &self.gates[t * batch * width..(t + 1) * batch * width];
-            let step_d = &mut d_gates[t * batch * width..(t + 1) * batch * width];
-            for b in 0..batch {
-                let g = &step_gates[b * width..(b + 1) * width];
-                let d = &mut step_d[b * width..(b + 1) * width];
-                for j in 0..hidden {
-                    let (i, f, cell, o) = (g[j], g[hidden + j], g[2 * hidden + j], g[3 * hidden + j]);
-                    let c = out[c_at(t, b) + j];
-                    let c_prev = match previous {
-                        None => c0[b * hidden + j],
-                        Some(p) => out[c_at(p, b) + j],
-                    };
-                    let tanh_c = tanh(c);
-                    let dh = grad[h_at(t, b) + j] + dh_next[b * hidden + j];
-                    let dc = grad[c_at(t, b) + j] + dc_next[b * hidden + j] + dh * o * (1.0 - tanh_c * tanh_c);
-                    d[j] = dc * cell * i * (1.0 - i);
-                    d[hidden + j] = dc * c_prev * f * (1.0 - f);
-                    d[2 * hidden + j] = dc * i * (1.0 - cell * cell);
-                    d[3 * hidden + j] = dh * tanh_c * o * (1.0 - o);
-                    dc_next[b * hidden + j] = dc * f;
+        // On a rayon thread, as in the forward pass.
+        rayon::scope(|_| {
+            for (position, &t) in order.iter().enumerate().rev() {
+                let previous = position.checked_sub(1).map(|p| order[p]);
+                let step_gates = &self.gates[t * batch * width..(t + 1) * batch * width];
+                let step_d = &mut d_gates[t * batch * width..(t + 1) * batch * width];
+                for b in 0..batch {
+                    let g = &step_gates[b * width..(b + 1) * width];
+                    let d = &mut step_d[b * width..(b + 1) * width];
+                    for j in 0..hidden {
+                        let (i, f, cell, o) = (g[j], g[hidden + j], g[2 * hidden + j], g[3 * hidden + j]);
+                        let c = out[c_at(t, b) + j];
+                        let c_prev = match previous {
+                            None => c0[b * hidden + j],
+                            Some(p) => out[c_at(p, b) + j],
+                        };
+                        let tanh_c = tanh(c);
+                        let dh = grad[h_at(t, b) + j] + dh_next[b * hidden + j];
+                        let dc = grad[c_at(t, b) + j] + dc_next[b * hidden + j] + dh * o * (1.0 - tanh_c * tanh_c);
+                        d[j] = dc * cell * i * (1.0 - i);
+                        d[hidden + j] = dc * c_prev * f * (1.0 - f);
+                        d[2 * hidden + j] = dc * i * (1.0 - cell * cell);
+                        d[3 * hidden + j] = dh * tanh_c * o * (1.0 - o);
+                        dc_next[b * hidden + j] = dc * f;
+                    }
                 }
+                matmul_slices_split(batch, hidden, width, step_d, false, &w_hh, false, &mut dh_next);
             }
-            matmul_slices(batch, hidden, width, step_d, false, &w_hh, false, &mut dh_next);
-        }
+        });
         let needs = ctx.needs_grad;
         let data = |shape: &[usize], values: Vec<f32>| {
             ArrayD::from_shape_vec(IxDyn(shape), values).expect("gradient shape").into_shared()

@@ -51,7 +51,7 @@ pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradche
 pub use op::{BackwardContext, Op};
 /// Matrix multiply on plain slices, for fused op kernels.
 pub mod linalg {
-    pub use crate::kernels::gemm::matmul_slices;
+    pub use crate::kernels::gemm::{matmul_slices, matmul_slices_split};
 }
 
 /// Parallel element-wise maps for writing fused op kernels.

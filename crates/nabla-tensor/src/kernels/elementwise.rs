@@ -2,6 +2,8 @@
 //! parallel with rayon above a size threshold below which the serial loop is faster. Public as
 //! `nabla_tensor::elementwise` for the fused kernels of crates above the core.
 
+use std::mem::MaybeUninit;
+
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use crate::tensor::Data;
@@ -21,12 +23,11 @@ pub fn map1(x: &Data, f: impl Fn(f32) -> f32 + Sync + Send) -> Data {
 }
 
 fn map_slice(slice: &[f32], f: &(impl Fn(f32) -> f32 + Sync)) -> Vec<f32> {
-    use rayon::prelude::*;
-    if slice.len() >= PARALLEL_THRESHOLD {
-        slice.par_iter().map(|&v| f(v)).collect()
-    } else {
-        slice.iter().map(|&v| f(v)).collect()
-    }
+    zip_slices(slice.len(), |range, out| {
+        for (o, &x) in out.iter_mut().zip(&slice[range]) {
+            o.write(f(x));
+        }
+    })
 }
 
 /// `f(a, b)` over `shape`, to which both inputs broadcast.
@@ -35,6 +36,14 @@ fn map_slice(slice: &[f32], f: &(impl Fn(f32) -> f32 + Sync)) -> Vec<f32> {
 /// When an input does not broadcast to `shape` (check with
 /// [`broadcast_shapes`](crate::shape::broadcast_shapes) first).
 pub fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> f32 + Sync + Send) -> Data {
+    if let (Some(x), Some(y)) = (same_shape_slice(a, shape), same_shape_slice(b, shape)) {
+        let values = zip_slices(x.len(), |range, out| {
+            for (o, (&x, &y)) in out.iter_mut().zip(x[range.clone()].iter().zip(&y[range])) {
+                o.write(f(x, y));
+            }
+        });
+        return ArrayD::from_shape_vec(IxDyn(shape), values).expect("same element count").into_shared();
+    }
     let (a, b) = (a.broadcast(shape).expect("checked broadcast"), b.broadcast(shape).expect("checked broadcast"));
     let zip = Zip::from(&a).and(&b);
     if a.len() >= PARALLEL_THRESHOLD {
@@ -50,6 +59,17 @@ pub fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> f32 + S
 /// # Panics
 /// As [`map2`].
 pub fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, f32) -> f32 + Sync + Send) -> Data {
+    if let (Some(x), Some(y), Some(z)) =
+        (same_shape_slice(a, shape), same_shape_slice(b, shape), same_shape_slice(c, shape))
+    {
+        let values = zip_slices(x.len(), |range, out| {
+            let (x, y, z) = (&x[range.clone()], &y[range.clone()], &z[range]);
+            for (o, ((&x, &y), &z)) in out.iter_mut().zip(x.iter().zip(y).zip(z)) {
+                o.write(f(x, y, z));
+            }
+        });
+        return ArrayD::from_shape_vec(IxDyn(shape), values).expect("same element count").into_shared();
+    }
     let a = a.broadcast(shape).expect("checked broadcast");
     let b = b.broadcast(shape).expect("checked broadcast");
     let c = c.broadcast(shape).expect("checked broadcast");
@@ -60,6 +80,31 @@ pub fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, 
         zip.map_collect(|&x, &y, &z| f(x, y, z))
     }
     .into_shared()
+}
+
+/// The values of `data` as a row-major slice when it has exactly `shape` (no broadcast) and a
+/// standard layout: the case the slice loops below handle without ndarray's iterators.
+fn same_shape_slice<'a>(data: &'a Data, shape: &[usize]) -> Option<&'a [f32]> {
+    if data.shape() == shape { data.as_slice() } else { None }
+}
+
+/// Builds `len` values by calling `fill(range, out)`, which writes the values of `range` into
+/// `out` (of the same length): once below [`PARALLEL_THRESHOLD`], otherwise per chunk on
+/// rayon's threads, straight into the result.
+fn zip_slices(len: usize, fill: impl Fn(std::ops::Range<usize>, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
+    use rayon::prelude::*;
+    let mut values = Vec::with_capacity(len);
+    let out = &mut values.spare_capacity_mut()[..len];
+    if len < PARALLEL_THRESHOLD {
+        fill(0..len, out);
+    } else {
+        let chunk = PARALLEL_THRESHOLD / 2;
+        out.par_chunks_mut(chunk).enumerate().for_each(|(i, out)| fill(i * chunk..i * chunk + out.len(), out));
+    }
+    // SAFETY: every caller's `fill` writes each element of the `out` it is given, and the
+    // chunks cover `0..len`.
+    unsafe { values.set_len(len) };
+    values
 }
 
 /// The values in row-major order: borrowed when the array is already contiguous, copied
@@ -96,6 +141,16 @@ pub trait Pointwise: Copy + Send + Sync + 'static {
     fn value(self, x: f32) -> f32;
     /// f'(x), given the input `x` and the output `y = f(x)` (whichever is cheaper to use).
     fn derivative(self, x: f32, y: f32) -> f32;
+    /// f over a whole array. The default calls [`Pointwise::value`] per element; an enum of
+    /// functions can override it to match on the function once, outside the loop, so that
+    /// the loop vectorises.
+    fn values(self, x: &Data) -> Data {
+        map1(x, move |v| self.value(v))
+    }
+    /// `g · f'(x)` over whole arrays (`y` is the forward output); as [`Pointwise::values`].
+    fn gradients(self, g: &Data, x: &Data, y: &Data) -> Data {
+        map3(g, x, y, g.shape(), move |g, x, y| g * self.derivative(x, y))
+    }
 }
 
 /// The op of a [`Pointwise`] function.
@@ -107,14 +162,11 @@ impl<P: Pointwise> crate::Op for PointwiseOp<P> {
     }
 
     fn forward(&mut self, inputs: &[&Data]) -> crate::Result<Data> {
-        let f = self.0;
-        Ok(map1(inputs[0], move |x| f.value(x)))
+        Ok(self.0.values(inputs[0]))
     }
 
     fn backward(&self, ctx: &crate::BackwardContext<'_>) -> crate::Result<Vec<Option<Data>>> {
-        let f = self.0;
-        let g = ctx.grad_output;
-        Ok(vec![Some(map3(g, &ctx.inputs[0], ctx.output, g.shape(), move |g, x, y| g * f.derivative(x, y)))])
+        Ok(vec![Some(self.0.gradients(ctx.grad_output, &ctx.inputs[0], ctx.output))])
     }
 }
 

@@ -233,6 +233,42 @@ pub fn matmul_slices(
     b_transposed: bool,
     c: &mut [f32],
 ) {
+    let threads = if m * n * k < PARALLEL_WORK { 1 } else { rayon::current_num_threads() };
+    matmul_slices_on(threads, m, n, k, a, a_transposed, b, b_transposed, c);
+}
+
+/// [`matmul_slices`] split across all of rayon's threads whatever its size: for a caller that
+/// repeats a mid-sized product many times in a row, where the threads stay awake between
+/// products and the split pays from about 2^22 multiply-adds (an LSTM step's `h·W_hhᵀ`).
+///
+/// # Panics
+/// As [`matmul_slices`].
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_slices_split(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_transposed: bool,
+    b: &[f32],
+    b_transposed: bool,
+    c: &mut [f32],
+) {
+    matmul_slices_on(rayon::current_num_threads(), m, n, k, a, a_transposed, b, b_transposed, c);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn matmul_slices_on(
+    threads: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_transposed: bool,
+    b: &[f32],
+    b_transposed: bool,
+    c: &mut [f32],
+) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul_slices: slice shorter than its matrix");
     if m * n == 0 {
         return;
@@ -241,6 +277,5 @@ pub fn matmul_slices(
     let (b_rs, b_cs) = if b_transposed { (1, k) } else { (n, 1) };
     let a = MatRef { values: a, rs: a_rs, cs: a_cs, transposed: a_transposed };
     let b = MatRef { values: b, rs: b_rs, cs: b_cs, transposed: b_transposed };
-    let threads = if m * n * k < PARALLEL_WORK { 1 } else { rayon::current_num_threads() };
     sgemm(m, n, k, &a, &b, c, threads);
 }
