@@ -54,6 +54,11 @@ impl Op for Bce {
 /// so no `exp` overflows; inputs: logits, targets, positive weights (broadcast).
 struct BceWithLogits;
 
+/// The value of a one-element array.
+fn one_value(data: &Data) -> Option<f32> {
+    (data.len() == 1).then(|| data.iter().copied().next().expect("one element"))
+}
+
 fn log_weight(t: f32, pos_weight: f32) -> f32 {
     1.0 + (pos_weight - 1.0) * t
 }
@@ -69,15 +74,25 @@ impl Op for BceWithLogits {
 
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
         let (x, t, w) = (inputs[0], inputs[1], inputs[2]);
-        Ok(map3(x, t, w, x.shape(), |x, t, w| (1.0 - t) * x + log_weight(t, w) * softplus_of_negative(x)))
+        let loss = |x: f32, t: f32, w: f32| (1.0 - t) * x + log_weight(t, w) * softplus_of_negative(x);
+        Ok(match one_value(w) {
+            // One pos_weight for all (the default 1): a two-input map, whose same-shape
+            // inputs run as plain slice loops instead of a broadcasting iterator.
+            Some(w) => map2(x, t, x.shape(), move |x, t| loss(x, t, w)),
+            None => map3(x, t, w, x.shape(), loss),
+        })
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
         untracked_target("binary_cross_entropy_with_logits (gradient for the target)", ctx.needs_grad[1])?;
         untracked_target("binary_cross_entropy_with_logits (gradient for pos_weight)", ctx.needs_grad[2])?;
         let (x, t, w) = (&ctx.inputs[0], &ctx.inputs[1], &ctx.inputs[2]);
-        let slope = map3(x, t, w, x.shape(), |x, t, w| (1.0 - t) - log_weight(t, w) * logistic(-x));
-        Ok(vec![Some(map2(&slope, ctx.grad_output, x.shape(), |s, g| s * g)), None, None])
+        let slope = |x: f32, t: f32, w: f32| (1.0 - t) - log_weight(t, w) * logistic(-x);
+        let grad = match one_value(w) {
+            Some(w) => map3(x, t, ctx.grad_output, x.shape(), move |x, t, g| slope(x, t, w) * g),
+            None => map2(&map3(x, t, w, x.shape(), slope), ctx.grad_output, x.shape(), |s, g| s * g),
+        };
+        Ok(vec![Some(grad), None, None])
     }
 }
 

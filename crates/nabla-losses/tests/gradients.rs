@@ -36,6 +36,13 @@ fn binary_cross_entropy_forms() {
             |v| binary_cross_entropy_with_logits(&v[0], &targets, &options),
             vec![logits.clone()],
         );
+        // The default pos_weight (one value for all) takes its own, two-input path.
+        let options = BceWithLogitsOptions { reduction, ..Default::default() };
+        assert_gradients(
+            "bce with logits, default pos_weight",
+            |v| binary_cross_entropy_with_logits(&v[0], &targets, &options),
+            vec![logits.clone()],
+        );
     }
 }
 
