@@ -38,6 +38,7 @@ mod error;
 mod gradcheck;
 pub mod io;
 mod kernels;
+pub mod math;
 mod op;
 mod ops;
 mod random;
@@ -56,7 +57,9 @@ pub mod linalg {
 
 /// Parallel element-wise maps for writing fused op kernels.
 pub mod elementwise {
-    pub use crate::kernels::elementwise::{PARALLEL_THRESHOLD, Pointwise, contiguous, map1, map2, map3};
+    pub use crate::kernels::elementwise::{
+        PARALLEL_THRESHOLD, Pointwise, contiguous, fill_in_parallel, map1, map2, map3,
+    };
 }
 
 pub use tensor::{Data, Tensor, TensorId, live_tensor_count};

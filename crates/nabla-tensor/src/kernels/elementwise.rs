@@ -107,6 +107,20 @@ fn zip_slices(len: usize, fill: impl Fn(std::ops::Range<usize>, &mut [MaybeUnini
     values
 }
 
+/// Fills `out` chunk by chunk: `fill(offset, chunk)` writes `out[offset..offset + chunk.len()]`,
+/// once for everything below [`PARALLEL_THRESHOLD`] elements, otherwise in chunks on rayon's
+/// threads. For fused kernels whose per-element function must be inlined into their own loop
+/// to vectorise (a closure passed to [`map2`] is called, not inlined, once it grows large).
+pub fn fill_in_parallel(out: &mut [f32], fill: impl Fn(usize, &mut [f32]) + Sync) {
+    use rayon::prelude::*;
+    if out.len() < PARALLEL_THRESHOLD {
+        fill(0, out);
+    } else {
+        let chunk = PARALLEL_THRESHOLD / 2;
+        out.par_chunks_mut(chunk).enumerate().for_each(|(i, part)| fill(i * chunk, part));
+    }
+}
+
 /// The values in row-major order: borrowed when the array is already contiguous, copied
 /// otherwise (through ndarray's `assign`, whose strided inner loops are far faster than
 /// element-by-element iteration, e.g. for the transposed views that matmul's backward
