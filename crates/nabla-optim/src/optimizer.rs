@@ -296,3 +296,24 @@ fn all_finite(values: &[f32]) -> bool {
         .chunks(4096)
         .all(|chunk| chunk.iter().fold(0u32, |bad, v| bad | u32::from(v.to_bits() & EXPONENT == EXPONENT)) == 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::all_finite;
+
+    #[test]
+    fn all_finite_finds_nan_and_infinities_anywhere() {
+        let mut values = vec![1.0f32; 10_000];
+        values[3] = f32::MAX;
+        values[4] = -f32::MIN_POSITIVE / 2.0;
+        assert!(all_finite(&values));
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            for at in [0, 4095, 4096, 9_999] {
+                let mut copy = values.clone();
+                copy[at] = bad;
+                assert!(!all_finite(&copy), "{bad} at {at}");
+            }
+        }
+        assert!(all_finite(&[]));
+    }
+}
