@@ -48,7 +48,7 @@ fn train(steps: usize, every: usize, seed: u64, log: bool) -> Result<(Gan, Vec<(
 }
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let steps = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let steps = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2500);
     let (gan, _) = train(steps, 500, 0, true)?;
     let samples = gan.sample(2000, &mut StdRng::seed_from_u64(7))?.to_vec();
     let data = ring_of_gaussians(2000, 8, RADIUS, SIGMA, &mut StdRng::seed_from_u64(8))?.x.to_vec();
@@ -66,10 +66,15 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
 
 #[cfg(test)]
 mod tests {
+    /// Training oscillates once it has found the modes (the guide's table), so the claim is
+    /// about the checkpoints from step 2,000 to 3,000 rather than one step: for two seeds,
+    /// one of them covers all eight modes.
     #[test]
-    fn covers_at_least_seven_of_eight_modes() {
-        let (_, history) = super::train(2000, 2000, 0, true).unwrap();
-        let coverage = &history.last().unwrap().1;
-        assert!(coverage.covered >= 7, "{coverage:?}");
+    fn covers_all_eight_modes_between_steps_2000_and_3000() {
+        for seed in [0, 1] {
+            let (_, history) = super::train(3000, 500, seed, true).unwrap();
+            let late: Vec<usize> = history.iter().filter(|(step, _)| *step >= 2000).map(|(_, c)| c.covered).collect();
+            assert!(late.contains(&8), "seed {seed}: modes covered at steps 2000, 2500, 3000: {late:?}");
+        }
     }
 }
