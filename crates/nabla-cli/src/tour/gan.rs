@@ -14,7 +14,7 @@ const SIGMA: f32 = 0.02;
 const RADIUS: f32 = 2.0;
 
 pub fn run(context: &Context) -> Result<Section, CliError> {
-    let steps = 2000;
+    let steps = 2500;
     let mut rng = StdRng::seed_from_u64(0);
     let adam = AdamConfig { lr: 1e-3, betas: (0.5, 0.999), ..Default::default() };
     let mut gan = Gan::mlp(&MlpGanShape::new(2, 128), GanConfig { adam, ..GanConfig::new(2) }, &mut rng)?;
