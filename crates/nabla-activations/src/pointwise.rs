@@ -46,8 +46,9 @@ impl Pointwise for Kind {
         }
     }
 
-    /// The ReLUs and the sigmoid get loops with the function fixed, which vectorise; the
-    /// others call `value` per element.
+    /// The ReLUs and the sigmoid get loops with the function fixed, so the `match` on the
+    /// kind is not taken per element (the ReLUs' loops then vectorise); the others call
+    /// `value` per element.
     fn values(self, x: &Data) -> Data {
         match self {
             Kind::Relu => map1(x, |v| Kind::Relu.value(v)),

@@ -32,6 +32,18 @@ impl LstmSequence {
     }
 }
 
+/// Step `previous` of `buffer` to read and step `current` to write, each `len` values (the
+/// steps differ).
+fn previous_and_current(buffer: &mut [f32], previous: usize, current: usize, len: usize) -> (&[f32], &mut [f32]) {
+    if previous < current {
+        let (head, tail) = buffer.split_at_mut(current * len);
+        (&head[previous * len..(previous + 1) * len], &mut tail[..len])
+    } else {
+        let (head, tail) = buffer.split_at_mut(previous * len);
+        (&tail[..len], &mut head[current * len..(current + 1) * len])
+    }
+}
+
 /// The sizes of one call.
 struct Sizes {
     steps: usize,
@@ -108,17 +120,21 @@ impl Op for LstmSequence {
         rayon::scope(|_| {
             let mut previous: Option<usize> = None;
             for t in order {
-                let (h_prev, c_prev) = match previous {
-                    None => (&h0[..], &c0[..]),
-                    Some(p) => (&hs[p * step_len..(p + 1) * step_len], &cs[p * step_len..(p + 1) * step_len]),
+                let h_prev = match previous {
+                    None => &h0[..],
+                    Some(p) => &hs[p * step_len..(p + 1) * step_len],
                 };
                 matmul_slices_split(batch, width, hidden, h_prev, false, &w_hh_t, false, &mut recurrent);
-                let c_prev = c_prev.to_vec();
+                let (c_prev, c_step) = match previous {
+                    None => (&c0[..], &mut cs[t * step_len..(t + 1) * step_len]),
+                    Some(p) => previous_and_current(&mut cs, p, t, step_len),
+                };
+                let h_step = &mut hs[t * step_len..(t + 1) * step_len];
                 let step_gates = &mut gates[t * batch * width..(t + 1) * batch * width];
                 for b in 0..batch {
                     let (g, r) = (&mut step_gates[b * width..(b + 1) * width], &recurrent[b * width..(b + 1) * width]);
-                    let at = t * step_len + b * hidden;
-                    let (h_out, c_out) = (&mut hs[at..at + hidden], &mut cs[at..at + hidden]);
+                    let at = b * hidden;
+                    let (h_out, c_out) = (&mut h_step[at..at + hidden], &mut c_step[at..at + hidden]);
                     let (gi, rest) = g.split_at_mut(hidden);
                     let (gf, rest) = rest.split_at_mut(hidden);
                     let (gg, go) = rest.split_at_mut(hidden);
