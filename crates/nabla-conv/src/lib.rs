@@ -2,8 +2,8 @@
 //!
 //! Convolutional layers for nabla, with PyTorch's options, weight layouts and default
 //! initialisation. Each convolution and pooling is one fused op with its own forward and
-//! backward kernel (im2col plus one matrix multiply per image and group; col2im for the
-//! adjoint), parallel over the batch and channels.
+//! backward kernel (im2col plus one matrix multiply per group and chunk of images, small
+//! images several to a product; col2im for the adjoint), parallel over the batch and channels.
 //!
 //! - [`Conv2d`]: stride, padding, dilation, groups, bias; `weight` `[out, in/groups, kh, kw]`.
 //! - [`ConvTranspose2d`]: the same plus output padding; `weight` `[in, out/groups, kh, kw]`.

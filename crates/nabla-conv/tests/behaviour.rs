@@ -57,6 +57,46 @@ fn convolutions_pass_gradcheck_with_every_option() {
     }
 }
 
+/// Output, input gradient and weight gradient of `layer` for the batch `x`, with the loss
+/// `sum(y · r)` for a fixed `r`.
+fn conv_results(layer: &dyn Module, weight: &Tensor, x: &Tensor) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let x = x.clone().requires_grad(true);
+    let y = layer.forward(&x).unwrap();
+    let r = uniform(&y.shape()[1..], -1.0, 1.0, 99);
+    let grads = y.mul(&r).unwrap().sum(&[], false).unwrap().backward().unwrap();
+    (y.to_vec(), grads.get(&x).unwrap().to_vec(), grads.get(weight).unwrap().to_vec())
+}
+
+#[test]
+fn a_batch_unfolded_in_chunks_of_images_gives_each_images_own_results() {
+    // 8×8 maps have 64 kernel positions, so four images share one column matrix: a batch of
+    // 7 runs as chunks of 4 and 3, and each image alone as a chunk of its own.
+    let rng = &mut StdRng::seed_from_u64(3);
+    let config = Conv2dConfig { padding: (1, 1), groups: 2, ..Conv2dConfig::new(4, 6, 3) };
+    let transposed_config = Conv2dConfig { stride: (2, 2), padding: (1, 1), groups: 2, ..Conv2dConfig::new(4, 6, 4) };
+    let conv = Conv2d::new(config, rng).unwrap();
+    let transposed = ConvTranspose2d::new(transposed_config, rng).unwrap();
+    for (name, layer, weight) in
+        [("Conv2d", &conv as &dyn Module, &conv.weight), ("ConvTranspose2d", &transposed, &transposed.weight)]
+    {
+        let batch = uniform(&[7, 4, 8, 8], -1.0, 1.0, 4);
+        let (y, dx, dw) = conv_results(layer, weight, &batch);
+        let (mut y_alone, mut dx_alone, mut dw_alone) = (Vec::new(), Vec::new(), vec![0.0f32; dw.len()]);
+        for image in 0..7 {
+            let (y, dx, dw) = conv_results(layer, weight, &batch.narrow(0, image, 1).unwrap());
+            y_alone.extend(y);
+            dx_alone.extend(dx);
+            dw_alone.iter_mut().zip(dw).for_each(|(a, b)| *a += b);
+        }
+        for (what, chunked, alone) in [("output", y, y_alone), ("dx", dx, dx_alone), ("dw", dw, dw_alone)] {
+            assert_eq!(chunked.len(), alone.len(), "{name} {what}");
+            for (a, b) in chunked.iter().zip(&alone) {
+                assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{name} {what}: {a} vs {b}");
+            }
+        }
+    }
+}
+
 #[test]
 fn pooling_passes_gradcheck_including_stride_unlike_kernel() {
     // Distinct values spaced wider than the finite-difference step, so arg-maxes hold still.

@@ -1,5 +1,7 @@
 //! The 2-D convolution op and its transpose, forward and backward side by side: im2col plus one
-//! matrix multiply per image and group, parallel over the images of the batch.
+//! matrix multiply per group and chunk of images, parallel over the chunks of the batch.
+
+use std::borrow::Cow;
 
 use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::linalg::matmul_slices;
@@ -33,7 +35,24 @@ struct Layout {
     geometry: Geometry,
 }
 
+/// Columns a column matrix should have at least. Images with fewer kernel positions are
+/// unfolded side by side, several into one matrix, so that each product is wide enough for
+/// the matrix-multiply kernel: W4's 7×7 maps gave products of 49 columns, one per image, which
+/// ran at a fraction of the kernel's speed (docs/performance.md).
+const MIN_COLUMNS: usize = 256;
+
 impl Layout {
+    /// Kernel positions per image: the columns one image adds to a column matrix.
+    fn positions(&self) -> usize {
+        self.geometry.positions.0 * self.geometry.positions.1
+    }
+
+    /// Images unfolded into one column matrix: enough for [`MIN_COLUMNS`] columns. It depends
+    /// only on the shapes, so results do not depend on the thread count.
+    fn images_per_chunk(&self) -> usize {
+        MIN_COLUMNS.div_ceil(self.positions().max(1)).clamp(1, self.batch.max(1))
+    }
+
     fn in_len(&self) -> usize {
         self.in_per_group * self.groups * self.in_hw.0 * self.in_hw.1
     }
@@ -109,8 +128,73 @@ impl ConvSpec {
     }
 }
 
+/// One group's planes within each image of a chunk: `channels` planes of `len` values, from
+/// `offset` within each image of `image_len` values.
+#[derive(Clone, Copy)]
+struct Planes {
+    image_len: usize,
+    offset: usize,
+    channels: usize,
+    len: usize,
+}
+
+impl Planes {
+    fn of_image<'a>(&self, image: &'a [f32]) -> &'a [f32] {
+        &image[self.offset..self.offset + self.channels * self.len]
+    }
+
+    fn of_image_mut<'a>(&self, image: &'a mut [f32]) -> &'a mut [f32] {
+        &mut image[self.offset..self.offset + self.channels * self.len]
+    }
+
+    /// The planes of every image in `chunk`, side by side as one `channels × images·len`
+    /// matrix; for a single image, the planes themselves.
+    fn side_by_side<'a>(&self, chunk: &'a [f32]) -> Cow<'a, [f32]> {
+        let images = chunk.len() / self.image_len;
+        if images == 1 {
+            return Cow::Borrowed(self.of_image(chunk));
+        }
+        let mut side = vec![0.0f32; self.channels * images * self.len];
+        for (image, values) in chunk.chunks(self.image_len).enumerate() {
+            for (channel, plane) in self.of_image(values).chunks(self.len).enumerate() {
+                side[(channel * images + image) * self.len..][..self.len].copy_from_slice(plane);
+            }
+        }
+        Cow::Owned(side)
+    }
+
+    /// Lets `fill` write a `channels × images·len` matrix and leaves it in each image's planes
+    /// of `chunk` (the inverse of [`Planes::side_by_side`]); for a single image, in place.
+    fn write_side_by_side(&self, chunk: &mut [f32], fill: impl FnOnce(&mut [f32])) {
+        let images = chunk.len() / self.image_len;
+        if images == 1 {
+            fill(self.of_image_mut(chunk));
+            return;
+        }
+        let mut side = vec![0.0f32; self.channels * images * self.len];
+        fill(&mut side);
+        for (image, values) in chunk.chunks_mut(self.image_len).enumerate() {
+            for (channel, plane) in self.of_image_mut(values).chunks_mut(self.len).enumerate() {
+                plane.copy_from_slice(&side[(channel * images + image) * self.len..][..self.len]);
+            }
+        }
+    }
+}
+
 /// The op: inputs `x`, `weight`, and optionally `bias`.
 pub(crate) struct ConvOp(pub(crate) ConvSpec);
+
+impl ConvOp {
+    /// Where group `group`'s planes sit in the input and in the output images.
+    fn planes(layout: &Layout, group: usize) -> (Planes, Planes) {
+        let (lin, lout) = (layout.in_hw.0 * layout.in_hw.1, layout.out_hw.0 * layout.out_hw.1);
+        let (cig, cog) = (layout.in_per_group, layout.out_per_group);
+        (
+            Planes { image_len: layout.in_len(), offset: group * cig * lin, channels: cig, len: lin },
+            Planes { image_len: layout.out_len(), offset: group * cog * lout, channels: cog, len: lout },
+        )
+    }
+}
 
 impl Op for ConvOp {
     fn name(&self) -> &'static str {
@@ -123,27 +207,35 @@ impl Op for ConvOp {
         let bias = inputs.get(2).map(|b| contiguous(b));
         let transposed = self.0.transposed.is_some();
         let (g, cig, cog) = (layout.groups, layout.in_per_group, layout.out_per_group);
-        let (lin, lout) = (layout.in_hw.0 * layout.in_hw.1, layout.out_hw.0 * layout.out_hw.1);
-        let rows = layout.geometry.rows();
-        let mut out = vec![0.0f32; layout.batch * layout.out_len()];
-        out.par_chunks_mut(layout.out_len()).zip(x.par_chunks(layout.in_len())).for_each(|(out, x)| {
-            let mut cols = vec![0.0f32; rows * if transposed { lin } else { lout }];
+        let (in_len, out_len, lout) = (layout.in_len(), layout.out_len(), layout.out_hw.0 * layout.out_hw.1);
+        let (rows, positions, per_chunk) = (layout.geometry.rows(), layout.positions(), layout.images_per_chunk());
+        let mut out = vec![0.0f32; layout.batch * out_len];
+        out.par_chunks_mut(per_chunk * out_len).zip(x.par_chunks(per_chunk * in_len)).for_each(|(out, x)| {
+            let columns = x.len() / in_len * positions;
+            let mut cols = vec![0.0f32; rows * columns];
             for group in 0..g {
-                let x_g = &x[group * cig * lin..(group + 1) * cig * lin];
-                let out_g = &mut out[group * cog * lout..(group + 1) * cog * lout];
+                let (x_planes, out_planes) = Self::planes(&layout, group);
                 if transposed {
-                    // cols = W_gᵀ x_g, folded into the output image.
+                    // cols = W_gᵀ x_g, folded into each output image.
                     let w_g = &w[group * cig * rows..(group + 1) * cig * rows];
-                    matmul_slices(rows, lin, cig, w_g, true, x_g, false, &mut cols);
-                    col2im(&layout.geometry, &cols, out_g);
+                    matmul_slices(rows, columns, cig, w_g, true, &x_planes.side_by_side(x), false, &mut cols);
+                    for (image, out) in out.chunks_mut(out_len).enumerate() {
+                        col2im(&layout.geometry, &cols[image * positions..], out_planes.of_image_mut(out), columns);
+                    }
                 } else {
+                    // y_g = W_g im2col(x_g).
                     let w_g = &w[group * cog * rows..(group + 1) * cog * rows];
-                    im2col(&layout.geometry, x_g, &mut cols);
-                    matmul_slices(cog, lout, rows, w_g, false, &cols, false, out_g);
+                    for (image, x) in x.chunks(in_len).enumerate() {
+                        im2col(&layout.geometry, x_planes.of_image(x), &mut cols[image * positions..], columns);
+                    }
+                    out_planes
+                        .write_side_by_side(out, |y| matmul_slices(cog, columns, rows, w_g, false, &cols, false, y));
                 }
             }
             if let Some(bias) = &bias {
-                out.chunks_mut(lout).zip(bias.iter()).for_each(|(plane, b)| plane.iter_mut().for_each(|v| *v += b));
+                out.chunks_mut(lout)
+                    .zip(bias.iter().cycle())
+                    .for_each(|(plane, b)| plane.iter_mut().for_each(|v| *v += b));
             }
         });
         let shape = [layout.batch, g * cog, layout.out_hw.0, layout.out_hw.1];
@@ -155,57 +247,73 @@ impl Op for ConvOp {
         let (x, w, dy) = (contiguous(&ctx.inputs[0]), contiguous(&ctx.inputs[1]), contiguous(ctx.grad_output));
         let transposed = self.0.transposed.is_some();
         let (g, cig, cog) = (layout.groups, layout.in_per_group, layout.out_per_group);
-        let (lin, lout) = (layout.in_hw.0 * layout.in_hw.1, layout.out_hw.0 * layout.out_hw.1);
-        let rows = layout.geometry.rows();
+        let (in_len, out_len, lout) = (layout.in_len(), layout.out_len(), layout.out_hw.0 * layout.out_hw.1);
+        let (rows, positions, per_chunk) = (layout.geometry.rows(), layout.positions(), layout.images_per_chunk());
         let weight_len = w.len();
         let (need_dx, need_dw) = (ctx.needs_grad[0], ctx.needs_grad[1]);
-        // Per image: its input gradient and its share of the weight gradient, each computed
-        // only when needed (a frozen network needs no dw; a first layer no dx).
-        let per_image: Vec<(Vec<f32>, Vec<f32>)> = x
-            .par_chunks(layout.in_len())
-            .zip(dy.par_chunks(layout.out_len()))
-            .map(|(x, dy)| {
-                let mut dx = if need_dx { vec![0.0f32; layout.in_len()] } else { Vec::new() };
-                let mut dw = if need_dw { vec![0.0f32; weight_len] } else { Vec::new() };
-                let mut cols = vec![0.0f32; rows * if transposed { lin } else { lout }];
-                let mut partial = vec![0.0f32; if need_dw { weight_len / g } else { 0 }];
+        // Each chunk of images writes its own part of the input gradient and returns its share
+        // of the weight gradient, each computed only when needed (a frozen network needs no dw;
+        // a first layer no dx).
+        let mut dx = vec![0.0f32; if need_dx { layout.batch * in_len } else { 0 }];
+        let dx_chunks: Vec<&mut [f32]> = if need_dx {
+            dx.chunks_mut(per_chunk * in_len).collect()
+        } else {
+            (0..layout.batch.div_ceil(per_chunk)).map(|_| Default::default()).collect()
+        };
+        let per_chunk_dw: Vec<Vec<f32>> = dx_chunks
+            .into_par_iter()
+            .zip(x.par_chunks(per_chunk * in_len))
+            .zip(dy.par_chunks(per_chunk * out_len))
+            .map(|((dx, x), dy)| {
+                let columns = x.len() / in_len * positions;
+                let mut cols = vec![0.0f32; rows * columns];
+                let mut dw = vec![0.0f32; if need_dw { weight_len } else { 0 }];
                 for group in 0..g {
-                    let (x_g, dx_range) =
-                        (&x[group * cig * lin..(group + 1) * cig * lin], group * cig * lin..(group + 1) * cig * lin);
-                    let dy_g = &dy[group * cog * lout..(group + 1) * cog * lout];
+                    let (x_planes, dy_planes) = Self::planes(&layout, group);
                     let w_range = group * weight_len / g..(group + 1) * weight_len / g;
                     if transposed {
                         // x = W_g · im2col(dy): dx_g = W_g im2col(dy_g); dW_g = x_g im2col(dy_g)ᵀ.
-                        im2col(&layout.geometry, dy_g, &mut cols);
+                        for (image, dy) in dy.chunks(out_len).enumerate() {
+                            im2col(&layout.geometry, dy_planes.of_image(dy), &mut cols[image * positions..], columns);
+                        }
                         if need_dx {
-                            matmul_slices(cig, lin, rows, &w[w_range.clone()], false, &cols, false, &mut dx[dx_range]);
+                            x_planes.write_side_by_side(dx, |dx_g| {
+                                matmul_slices(cig, columns, rows, &w[w_range.clone()], false, &cols, false, dx_g)
+                            });
                         }
                         if need_dw {
-                            matmul_slices(cig, rows, lin, x_g, false, &cols, true, &mut partial);
+                            let x_g = x_planes.side_by_side(x);
+                            matmul_slices(cig, rows, columns, &x_g, false, &cols, true, &mut dw[w_range]);
                         }
                     } else {
                         // y_g = W_g im2col(x_g): dW_g = dy_g im2col(x_g)ᵀ; dx_g = col2im(W_gᵀ dy_g).
+                        let dy_g = dy_planes.side_by_side(dy);
                         if need_dw {
-                            im2col(&layout.geometry, x_g, &mut cols);
-                            matmul_slices(cog, rows, lout, dy_g, false, &cols, true, &mut partial);
+                            for (image, x) in x.chunks(in_len).enumerate() {
+                                im2col(&layout.geometry, x_planes.of_image(x), &mut cols[image * positions..], columns);
+                            }
+                            matmul_slices(cog, rows, columns, &dy_g, false, &cols, true, &mut dw[w_range.clone()]);
                         }
                         if need_dx {
-                            matmul_slices(rows, lout, cog, &w[w_range.clone()], true, dy_g, false, &mut cols);
-                            col2im(&layout.geometry, &cols, &mut dx[dx_range]);
+                            matmul_slices(rows, columns, cog, &w[w_range], true, &dy_g, false, &mut cols);
+                            for (image, dx) in dx.chunks_mut(in_len).enumerate() {
+                                col2im(
+                                    &layout.geometry,
+                                    &cols[image * positions..],
+                                    x_planes.of_image_mut(dx),
+                                    columns,
+                                );
+                            }
                         }
                     }
-                    if need_dw {
-                        dw[w_range].iter_mut().zip(&partial).for_each(|(a, b)| *a += b);
-                    }
                 }
-                (dx, dw)
+                dw
             })
             .collect();
-        let mut dx = Vec::with_capacity(if need_dx { layout.batch * layout.in_len() } else { 0 });
+        // Summed in chunk order, so the result does not depend on the thread count.
         let mut dw = vec![0.0f32; if need_dw { weight_len } else { 0 }];
-        for (image_dx, image_dw) in per_image {
-            dx.extend(image_dx);
-            dw.iter_mut().zip(image_dw).for_each(|(a, b)| *a += b);
+        for chunk_dw in per_chunk_dw {
+            dw.iter_mut().zip(chunk_dw).for_each(|(a, b)| *a += b);
         }
         let grad_bias = (ctx.inputs.len() > 2 && ctx.needs_grad[2]).then(|| {
             let channels = g * cog;

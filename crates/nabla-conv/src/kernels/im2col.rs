@@ -38,18 +38,20 @@ impl Geometry {
     }
 
     /// For each column-matrix row `(c, ki, kj)` and output row `oh`, in the column matrix's
-    /// row-major order: the offset `at` of that run of `out_w` columns, and, when the kernel
+    /// order, its rows `row_stride` apart: the offset `at` of that run of `out_w` columns, and, when the kernel
     /// row falls inside the image, the columns `lo..hi` of the run that read it — column
     /// `lo + t` reads image index `source + t · stride`; the other columns are padding.
-    fn for_each_run(&self, mut visit: impl FnMut(usize, Option<(usize, usize, usize)>)) {
+    fn for_each_run(&self, row_stride: usize, mut visit: impl FnMut(usize, Option<(usize, usize, usize)>)) {
         let (out_h, out_w) = self.positions;
         let (kh, kw) = self.kernel;
         let (height, width) = (self.height as isize, self.width as isize);
         let stride = self.stride.1 as isize;
-        let mut at = 0;
+        let mut row = 0;
         for c in 0..self.channels {
             for ki in 0..kh {
                 for kj in 0..kw {
+                    let mut at = row * row_stride;
+                    row += 1;
                     // Column ow reads image column ow · stride + offset.
                     let offset = (kj * self.dilation.1) as isize - self.padding.1 as isize;
                     let lo = if offset < 0 { (-offset + stride - 1) / stride } else { 0 } as usize;
@@ -71,10 +73,12 @@ impl Geometry {
     }
 }
 
-/// Unfolds `image` (`channels × height × width`) into `cols` (`rows × out_h·out_w`).
-pub(crate) fn im2col(geometry: &Geometry, image: &[f32], cols: &mut [f32]) {
+/// Unfolds `image` (`channels × height × width`) into the `rows × out_h·out_w` matrix whose
+/// rows start `row_stride` apart in `cols` (`out_h·out_w` for a matrix of its own; more when
+/// the columns of several images sit side by side).
+pub(crate) fn im2col(geometry: &Geometry, image: &[f32], cols: &mut [f32], row_stride: usize) {
     let (out_w, stride) = (geometry.positions.1, geometry.stride.1);
-    geometry.for_each_run(|at, inside| {
+    geometry.for_each_run(row_stride, |at, inside| {
         let run = &mut cols[at..at + out_w];
         let Some((lo, hi, source)) = inside else {
             run.fill(0.0);
@@ -90,10 +94,11 @@ pub(crate) fn im2col(geometry: &Geometry, image: &[f32], cols: &mut [f32]) {
     });
 }
 
-/// Folds `cols` back into `image`, adding overlapping contributions (the adjoint of [`im2col`]).
-pub(crate) fn col2im(geometry: &Geometry, cols: &[f32], image: &mut [f32]) {
+/// Folds `cols` (rows `row_stride` apart, as in [`im2col`]) back into `image`, adding
+/// overlapping contributions (the adjoint of [`im2col`]).
+pub(crate) fn col2im(geometry: &Geometry, cols: &[f32], image: &mut [f32], row_stride: usize) {
     let stride = geometry.stride.1;
-    geometry.for_each_run(|at, inside| {
+    geometry.for_each_run(row_stride, |at, inside| {
         if let Some((lo, hi, source)) = inside {
             let run = &cols[at + lo..at + hi];
             if stride == 1 {
@@ -147,16 +152,35 @@ mod tests {
             g.positions = g.convolution_positions().expect("the kernel fits");
             let image: Vec<f32> = (0..2 * height * width).map(|i| i as f32 * 0.5 - 3.0).collect();
             let expected = im2col_by_element(&g, &image);
+            let positions = g.positions.0 * g.positions.1;
             let mut cols = vec![f32::NAN; expected.len()];
-            im2col(&g, &image, &mut cols);
+            im2col(&g, &image, &mut cols, positions);
             assert_eq!(cols, expected, "{g:?}");
             // <im2col(x), y> = <x, col2im(y)> for any y.
             let y: Vec<f32> = (0..cols.len()).map(|i| ((i * 37) % 11) as f32 - 5.0).collect();
             let mut folded = vec![0.0f32; image.len()];
-            col2im(&g, &y, &mut folded);
+            col2im(&g, &y, &mut folded, positions);
             let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| f64::from(a * b)).sum();
             let rhs: f64 = image.iter().zip(&folded).map(|(a, b)| f64::from(a * b)).sum();
             assert!((lhs - rhs).abs() < 1e-6 * lhs.abs().max(1.0), "{g:?}: {lhs} vs {rhs}");
+
+            // The same matrix as the middle block of three images' columns side by side: it
+            // writes only its own columns, and col2im reads only those.
+            let row_stride = 3 * positions;
+            let mut wide = vec![f32::NAN; g.rows() * row_stride];
+            im2col(&g, &image, &mut wide[positions..], row_stride);
+            for (row, expected_row) in expected.chunks(positions).enumerate() {
+                let block = &wide[row * row_stride..(row + 1) * row_stride];
+                assert!(block[..positions].iter().chain(&block[2 * positions..]).all(|v| v.is_nan()), "{g:?}");
+                assert_eq!(&block[positions..2 * positions], expected_row, "{g:?}");
+            }
+            let mut wide_y = vec![f32::NAN; wide.len()];
+            for (row, y_row) in y.chunks(positions).enumerate() {
+                wide_y[row * row_stride + positions..][..positions].copy_from_slice(y_row);
+            }
+            let mut folded_wide = vec![0.0f32; image.len()];
+            col2im(&g, &wide_y[positions..], &mut folded_wide, row_stride);
+            assert_eq!(folded_wide, folded, "{g:?}");
         }
     }
 }
