@@ -3,6 +3,7 @@
 
 use nabla_tensor::{Error, Result, Tensor, no_grad};
 
+use crate::batch_norm_op::{BatchNormOp, BatchStatistics};
 use crate::module::{Module, TensorKind, child_name};
 
 /// Options of batch normalisation, PyTorch's defaults.
@@ -88,12 +89,11 @@ impl Module for BatchNorm {
                 reason: format!("needs an input of rank {:?} with {c} (> 0) channels on axis 1", self.ranks),
             });
         }
-        let axes: Vec<isize> = (0..input.ndim() as isize).filter(|&a| a != 1).collect();
         let mut channel_shape = vec![1; input.ndim()];
         channel_shape[1] = c as isize;
         let per_channel = |t: &Tensor| t.reshape(&channel_shape);
-        let use_batch = self.training || self.running_mean.is_none();
-        let (mean, var) = if use_batch {
+        let affine = self.weight.as_ref().zip(self.bias.as_ref());
+        if self.training || self.running_mean.is_none() {
             let count = input.numel() / c;
             if self.training && count < 2 {
                 return Err(Error::InvalidArgument {
@@ -104,19 +104,24 @@ impl Module for BatchNorm {
                     ),
                 });
             }
-            let mean = input.mean(&axes, true)?;
-            let var = input.var(&axes, true, false)?;
+            let statistics = BatchStatistics::of(input);
             if self.training {
-                let unbiased = var.detach().mul_scalar(count as f32 / (count - 1) as f32)?.reshape(&[c as isize])?;
-                self.update_running(&mean.detach().reshape(&[c as isize])?, &unbiased)?;
+                let unbiased: Vec<f32> =
+                    statistics.variance.iter().map(|v| v * count as f32 / (count - 1) as f32).collect();
+                self.update_running(
+                    &Tensor::from_vec(statistics.mean.clone(), &[c])?,
+                    &Tensor::from_vec(unbiased, &[c])?,
+                )?;
             }
-            (mean, var)
-        } else {
-            let (rm, rv) = (self.running_mean.as_ref().expect("tracked"), self.running_var.as_ref().expect("tracked"));
-            (per_channel(rm)?, per_channel(rv)?)
-        };
-        let mut y = input.sub(&mean)?.div(&var.add_scalar(self.config.eps)?.sqrt()?)?;
-        if let (Some(w), Some(b)) = (&self.weight, &self.bias) {
+            let op = BatchNormOp { name: self.name, statistics, eps: self.config.eps };
+            return match affine {
+                Some((w, b)) => Tensor::apply(op, &[input, w, b]),
+                None => Tensor::apply(op, &[input]),
+            };
+        }
+        let (rm, rv) = (self.running_mean.as_ref().expect("tracked"), self.running_var.as_ref().expect("tracked"));
+        let mut y = input.sub(&per_channel(rm)?)?.div(&per_channel(rv)?.add_scalar(self.config.eps)?.sqrt()?)?;
+        if let Some((w, b)) = affine {
             y = y.mul(&per_channel(w)?)?.add(&per_channel(b)?)?;
         }
         Ok(y)

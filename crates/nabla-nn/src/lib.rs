@@ -16,6 +16,7 @@
 
 mod activation;
 mod batch_norm;
+mod batch_norm_op;
 mod dropout;
 mod flatten;
 pub mod init;

@@ -23,6 +23,18 @@ fn normalisation_layers_pass_gradcheck() {
         layer.forward(&t[0])
     };
     assert_gradients("BatchNorm1d train", batch_norm, vec![x, uniform(&[3], 0.5, 1.5, 4), uniform(&[3], -1.0, 1.0, 5)]);
+    // [N, C] with more channels than one block of the per-channel sums (64), and without
+    // scale and shift.
+    let wide = |t: &[Tensor]| {
+        let mut layer = batch_norm_1d(BatchNormConfig::new(70));
+        (layer.weight, layer.bias) = (Some(t[1].clone()), Some(t[2].clone()));
+        layer.forward(&t[0])
+    };
+    let (w, b) = (uniform(&[70], 0.5, 1.5, 7), uniform(&[70], -1.0, 1.0, 8));
+    assert_gradients("BatchNorm1d [N, C]", wide, vec![uniform(&[3, 70], -2.0, 2.0, 6), w, b]);
+    let plain =
+        |t: &[Tensor]| batch_norm_1d(BatchNormConfig { affine: false, ..BatchNormConfig::new(3) }).forward(&t[0]);
+    assert_gradients("BatchNorm1d without affine", plain, vec![uniform(&[5, 3, 2], -2.0, 2.0, 9)]);
 }
 
 #[test]
