@@ -58,7 +58,7 @@ pub mod linalg {
 /// Parallel element-wise maps for writing fused op kernels.
 pub mod elementwise {
     pub use crate::kernels::elementwise::{
-        PARALLEL_THRESHOLD, Pointwise, contiguous, fill_in_parallel, map1, map2, map3,
+        PARALLEL_THRESHOLD, Pointwise, contiguous, fill_in_parallel, map1, map2, map3, zeros_written,
     };
 }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use nabla_tensor::elementwise::contiguous;
+use nabla_tensor::elementwise::{contiguous, zeros_written};
 use nabla_tensor::linalg::matmul_slices;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
 use rayon::prelude::*;
@@ -209,7 +209,7 @@ impl Op for ConvOp {
         let (g, cig, cog) = (layout.groups, layout.in_per_group, layout.out_per_group);
         let (in_len, out_len, lout) = (layout.in_len(), layout.out_len(), layout.out_hw.0 * layout.out_hw.1);
         let (rows, positions, per_chunk) = (layout.geometry.rows(), layout.positions(), layout.images_per_chunk());
-        let mut out = vec![0.0f32; layout.batch * out_len];
+        let mut out = zeros_written(layout.batch * out_len);
         out.par_chunks_mut(per_chunk * out_len).zip(x.par_chunks(per_chunk * in_len)).for_each(|(out, x)| {
             let columns = x.len() / in_len * positions;
             let mut cols = vec![0.0f32; rows * columns];
@@ -254,7 +254,7 @@ impl Op for ConvOp {
         // Each chunk of images writes its own part of the input gradient and returns its share
         // of the weight gradient, each computed only when needed (a frozen network needs no dw;
         // a first layer no dx).
-        let mut dx = vec![0.0f32; if need_dx { layout.batch * in_len } else { 0 }];
+        let mut dx = zeros_written(if need_dx { layout.batch * in_len } else { 0 });
         let dx_chunks: Vec<&mut [f32]> = if need_dx {
             dx.chunks_mut(per_chunk * in_len).collect()
         } else {
@@ -311,7 +311,7 @@ impl Op for ConvOp {
             })
             .collect();
         // Summed in chunk order, so the result does not depend on the thread count.
-        let mut dw = vec![0.0f32; if need_dw { weight_len } else { 0 }];
+        let mut dw = zeros_written(if need_dw { weight_len } else { 0 });
         for chunk_dw in per_chunk_dw {
             dw.iter_mut().zip(chunk_dw).for_each(|(a, b)| *a += b);
         }

@@ -2,6 +2,7 @@
 //! average, and adaptive average. The windows of one plane are computed once and reused for
 //! every plane, planes in parallel.
 
+use nabla_tensor::elementwise::zeros_written;
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use rayon::prelude::*;
 
@@ -126,7 +127,7 @@ impl Op for PoolOp {
         let plane = shape[2] * shape[3];
         let g = ctx.grad_output.as_standard_layout();
         let g = g.as_slice().expect("standard layout");
-        let mut dx = vec![0.0f32; shape.iter().product()];
+        let mut dx = zeros_written(shape.iter().product());
         if self.max {
             for (&i, &gv) in self.arg.iter().zip(g) {
                 dx[i] += gv;

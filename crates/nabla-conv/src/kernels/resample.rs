@@ -2,6 +2,7 @@
 //! same plane. Nearest and bilinear upsampling and reflection and replication padding are all
 //! such maps; one op runs them, forward (gather) and backward (scatter), planes in parallel.
 
+use nabla_tensor::elementwise::zeros_written;
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use rayon::prelude::*;
 
@@ -69,7 +70,7 @@ impl Op for ResampleOp {
         let shape = ctx.inputs[0].shape();
         let (plane, out_plane) = (shape[2] * shape[3], self.taps.taps.len());
         let g = ctx.grad_output.as_standard_layout();
-        let mut dx = vec![0.0f32; shape.iter().product()];
+        let mut dx = zeros_written(shape.iter().product());
         dx.par_chunks_mut(plane.max(1)).zip(g.as_slice().expect("standard").par_chunks(out_plane.max(1))).for_each(
             |(dx, g)| {
                 for (&gv, taps) in g.iter().zip(&self.taps.taps) {
