@@ -93,7 +93,7 @@ impl Op for BceWithLogits {
         // One pos_weight for all (the default 1) and contiguous inputs: a plain loop that calls
         // the inlined loss directly, so it vectorises (a closure in `map2` stays a call).
         if let (Some(w), Some(xs), Some(ts)) = (one_value(w), x.as_slice(), t.as_slice()) {
-            let mut out = vec![0.0f32; xs.len()];
+            let mut out = nabla_tensor::pool::buffer(xs.len());
             fill_in_parallel(&mut out, |at, out| {
                 for ((o, &x), &t) in out.iter_mut().zip(&xs[at..]).zip(&ts[at..]) {
                     *o = logits_loss(x, t, w);
@@ -110,7 +110,7 @@ impl Op for BceWithLogits {
         let (x, t, w) = (&ctx.inputs[0], &ctx.inputs[1], &ctx.inputs[2]);
         let g = ctx.grad_output;
         if let (Some(w), Some(xs), Some(ts), Some(gs)) = (one_value(w), x.as_slice(), t.as_slice(), g.as_slice()) {
-            let mut grad = vec![0.0f32; xs.len()];
+            let mut grad = nabla_tensor::pool::buffer(xs.len());
             fill_in_parallel(&mut grad, |at, grad| {
                 for (((d, &x), &t), &g) in grad.iter_mut().zip(&xs[at..]).zip(&ts[at..]).zip(&gs[at..]) {
                     *d = logits_slope(x, t, w) * g;

@@ -5,7 +5,7 @@
 
 use nabla_tensor::elementwise::{contiguous, fill_in_parallel};
 use nabla_tensor::ndarray::IxDyn;
-use nabla_tensor::{BackwardContext, Data, Op, Result, Tensor};
+use nabla_tensor::{BackwardContext, Data, Op, Result, Tensor, pool};
 use rayon::prelude::*;
 
 /// An input seen as `[N, C, S]`: batch, channels, and the values of one channel in one sample
@@ -78,7 +78,7 @@ fn sum_and_dot(xs: &[f32], ys: &[f32]) -> (f64, f64) {
 /// `out = α[c]·u + β[c]·v + γ[c]` element by element, `c` being each element's channel.
 fn per_channel_affine(u: &[f32], v: &[f32], coefficients: &[(f32, f32, f32)], dims: Dims) -> Vec<f32> {
     let (channels, spread) = (dims.channels, dims.spread);
-    let mut out = vec![0.0f32; u.len()];
+    let mut out = pool::buffer(u.len());
     fill_in_parallel(&mut out, |start, part| {
         let mut at = start;
         while at - start < part.len() {

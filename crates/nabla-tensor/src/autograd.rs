@@ -3,21 +3,44 @@
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::op::{BackwardContext, Op};
 use crate::tensor::{Data, Tensor, TensorId};
 
 /// What an op recorded about the call that produced a tensor: the op (with anything it saved),
-/// its inputs, and the input values it saw.
+/// its inputs, and the input values it saw (until a backward pass through the node frees them).
 pub(crate) struct Node {
     pub(crate) op: Box<dyn Op>,
     pub(crate) inputs: Vec<Tensor>,
-    pub(crate) saved: Vec<Data>,
+    pub(crate) saved: Mutex<Option<Vec<Data>>>,
 }
 
 impl Node {
+    pub(crate) fn new(op: Box<dyn Op>, inputs: Vec<Tensor>, saved: Vec<Data>) -> Node {
+        Node { op, inputs, saved: Mutex::new(Some(saved)) }
+    }
+
+    /// Takes the saved input values out, for the one backward pass allowed through the node.
+    fn take_saved(&self) -> Result<Vec<Data>> {
+        self.saved.lock().unwrap_or_else(|e| e.into_inner()).take().ok_or_else(|| {
+            Error::invalid(
+                "backward",
+                format!(
+                    "the graph through `{}` was already used by a backward pass, which frees the values \
+                     it saved (as PyTorch does); run the forward pass again",
+                    self.op.name()
+                ),
+            )
+        })
+    }
+
+    /// The node's inputs, its saved values going to the [pool](crate::pool) where they are
+    /// the last owners.
     pub(crate) fn into_inputs(self) -> Vec<Tensor> {
+        let saved = self.saved.into_inner().unwrap_or_else(|e| e.into_inner());
+        saved.into_iter().flatten().for_each(crate::pool::recycle);
         self.inputs
     }
 }
@@ -118,7 +141,9 @@ impl Gradients {
 }
 
 impl Tensor {
-    /// Backpropagates from this one-element tensor (a loss), as `loss.backward()`.
+    /// Backpropagates from this one-element tensor (a loss), as `loss.backward()`. Like
+    /// PyTorch's, it frees the input values the graph saved, so a graph takes one backward
+    /// pass: a second one is an error (run the forward pass again).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the tensor has more than one element (use
@@ -137,7 +162,8 @@ impl Tensor {
     }
 
     /// Backpropagates `grad_output` (the gradient of some scalar with respect to this tensor),
-    /// as `output.backward(grad_output)`.
+    /// as `output.backward(grad_output)`, freeing the graph's saved values as
+    /// [`Tensor::backward`] does.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes differ; any error of an op's backward rule.
@@ -165,8 +191,8 @@ impl Tensor {
             };
             let needs_grad: Vec<bool> = node.inputs.iter().map(Tensor::is_tracked).collect();
             let output = tensor.data();
-            let ctx =
-                BackwardContext { inputs: &node.saved, output: &output, grad_output: &grad, needs_grad: &needs_grad };
+            let saved = node.take_saved()?;
+            let ctx = BackwardContext { inputs: &saved, output: &output, grad_output: &grad, needs_grad: &needs_grad };
             let input_grads = node.op.backward(&ctx)?;
             if input_grads.len() != node.inputs.len() {
                 return Err(Error::BadGradient {
@@ -188,6 +214,12 @@ impl Tensor {
                 }
                 accumulate(&mut pending, input.id(), input_grad);
             }
+            // This node's saved values and gradient have served: their buffers can serve the
+            // next ops (PyTorch frees saved values the same way; the parameters they shared
+            // are then updated in place, not copied first).
+            drop(output);
+            saved.into_iter().for_each(crate::pool::recycle);
+            crate::pool::recycle(grad);
         }
         Ok(result)
     }
@@ -195,7 +227,11 @@ impl Tensor {
 
 fn accumulate(pending: &mut HashMap<TensorId, Data>, id: TensorId, grad: Data) {
     match pending.get_mut(&id) {
-        Some(existing) => *existing = crate::kernels::elementwise::add_same_shape(existing, &grad),
+        Some(existing) => {
+            let sum = crate::kernels::elementwise::add_same_shape(existing, &grad);
+            crate::pool::recycle(std::mem::replace(existing, sum));
+            crate::pool::recycle(grad);
+        }
         None => {
             pending.insert(id, grad);
         }

@@ -41,6 +41,7 @@ mod kernels;
 pub mod math;
 mod op;
 mod ops;
+pub mod pool;
 mod random;
 pub mod shape;
 mod tensor;

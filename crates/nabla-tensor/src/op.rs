@@ -92,7 +92,7 @@ impl Tensor {
         if !tracked {
             return Ok(Tensor::from_parts(output, None, false));
         }
-        let node = Node { op: Box::new(op), inputs: inputs.iter().map(|&t| t.clone()).collect(), saved };
+        let node = Node::new(Box::new(op), inputs.iter().map(|&t| t.clone()).collect(), saved);
         Ok(Tensor::from_parts(output, Some(node), true))
     }
 }

@@ -57,6 +57,8 @@ impl Drop for TensorInner {
     /// thousand steps would overflow the stack if each node dropped its inputs recursively.
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
+        let data = self.data.get_mut().unwrap_or_else(|e| e.into_inner());
+        crate::pool::recycle(std::mem::replace(data, crate::pool::empty()));
         let Some(node) = self.node.take() else { return };
         let mut pending = node.into_inputs();
         while let Some(tensor) = pending.pop() {
@@ -261,6 +263,15 @@ impl Tensor {
     pub fn update_data(&self, f: impl FnOnce(ndarray::ArrayViewMutD<'_, f32>)) -> Result<()> {
         self.check_writable("update_data", self.shape())?;
         let mut guard = self.0.data.write().unwrap_or_else(|e| e.into_inner());
+        if !guard.is_unique() {
+            // The copy goes into a pooled buffer (ndarray's own copy-on-write would allocate).
+            let mut copy = crate::pool::buffer(guard.len());
+            match guard.as_slice() {
+                Some(values) => copy.copy_from_slice(values),
+                None => copy.iter_mut().zip(guard.iter()).for_each(|(c, v)| *c = *v),
+            }
+            *guard = Data::from_shape_vec(guard.raw_dim(), copy).expect("the same shape");
+        }
         f(guard.view_mut());
         Ok(())
     }

@@ -115,6 +115,23 @@ fn an_op_without_backward_is_a_typed_error_not_a_panic() {
 }
 
 #[test]
+fn a_backward_pass_frees_the_saved_values_so_a_second_one_is_a_typed_error() {
+    let w = vector(&[1.0, 2.0]).requires_grad(true);
+    let loss = w.mul(&w).unwrap().sum_all().unwrap();
+    let address = w.data().as_ptr();
+    assert_eq!(loss.backward().unwrap().get(&w).unwrap().to_vec(), vec![2.0, 4.0]);
+    // The graph no longer shares the values, so an in-place update does not copy them.
+    w.update_data(|mut values| values.iter_mut().for_each(|v| *v += 1.0)).unwrap();
+    assert_eq!(w.data().as_ptr(), address);
+    let err = loss.backward().unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { op: "backward", .. }), "{err}");
+    assert!(err.to_string().contains("already used by a backward pass"), "{err}");
+    // A fresh forward pass can be differentiated again, from the updated values.
+    let again = w.mul(&w).unwrap().sum_all().unwrap().backward().unwrap();
+    assert_eq!(again.get(&w).unwrap().to_vec(), vec![4.0, 6.0]);
+}
+
+#[test]
 fn tensors_are_send_and_sync_and_usable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Tensor>();

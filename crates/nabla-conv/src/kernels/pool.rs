@@ -3,6 +3,7 @@
 //! every plane, planes in parallel.
 
 use nabla_tensor::elementwise::zeros_written;
+use nabla_tensor::pool;
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use rayon::prelude::*;
 
@@ -90,33 +91,33 @@ impl Op for PoolOp {
         let plane = shape[2] * shape[3];
         let out_plane = self.windows.windows.len();
         let values = x.as_slice().expect("standard layout");
-        let per_plane: Vec<(Vec<f32>, Vec<usize>)> = values
-            .par_chunks(plane.max(1))
-            .enumerate()
-            .map(|(p, input)| {
-                let mut out = Vec::with_capacity(out_plane);
-                let mut arg = Vec::with_capacity(if self.max { out_plane } else { 0 });
-                for (window, divisor) in self.windows.windows.iter().zip(&self.windows.divisors) {
-                    if self.max {
+        let (planes, out_plane) = (plane.max(1), out_plane.max(1));
+        let mut out = pool::buffer(shape[0] * shape[1] * self.windows.windows.len());
+        let windows = &self.windows;
+        if self.max {
+            // Each output and the flat index of the input cell it came from.
+            let mut arg = vec![0usize; out.len()];
+            out.par_chunks_mut(out_plane)
+                .zip(arg.par_chunks_mut(out_plane))
+                .zip(values.par_chunks(planes))
+                .enumerate()
+                .for_each(|(p, ((out, arg), input))| {
+                    for ((o, a), window) in out.iter_mut().zip(arg).zip(&windows.windows) {
                         let best = window.iter().copied().fold(None, |best: Option<usize>, i| match best {
                             Some(b) if input[i] <= input[b] || input[b].is_nan() => Some(b),
                             _ => Some(i),
                         });
                         let i = best.expect("every window holds a cell");
-                        out.push(input[i]);
-                        arg.push(p * plane + i);
-                    } else {
-                        out.push(window.iter().map(|&i| input[i]).sum::<f32>() / divisor);
+                        (*o, *a) = (input[i], p * plane + i);
                     }
+                });
+            self.arg = arg;
+        } else {
+            out.par_chunks_mut(out_plane).zip(values.par_chunks(planes)).for_each(|(out, input)| {
+                for ((o, window), divisor) in out.iter_mut().zip(&windows.windows).zip(&windows.divisors) {
+                    *o = window.iter().map(|&i| input[i]).sum::<f32>() / divisor;
                 }
-                (out, arg)
-            })
-            .collect();
-        let mut out = Vec::with_capacity(shape[0] * shape[1] * out_plane);
-        self.arg.clear();
-        for (values, arg) in per_plane {
-            out.extend(values);
-            self.arg.extend(arg);
+            });
         }
         let out_shape = [shape[0], shape[1], self.windows.out_hw.0, self.windows.out_hw.1];
         Ok(Data::from_shape_vec(nabla_tensor::ndarray::IxDyn(&out_shape), out).expect("one value per output"))

@@ -93,17 +93,15 @@ fn same_shape_slice<'a>(data: &'a Data, shape: &[usize]) -> Option<&'a [f32]> {
 /// rayon's threads, straight into the result.
 fn zip_slices(len: usize, fill: impl Fn(std::ops::Range<usize>, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
     use rayon::prelude::*;
-    let mut values = Vec::with_capacity(len);
-    let out = &mut values.spare_capacity_mut()[..len];
+    let mut values = crate::pool::buffer(len);
+    // SAFETY: `MaybeUninit<f32>` has `f32`'s layout, and every value is initialised.
+    let out = unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<MaybeUninit<f32>>(), len) };
     if len < PARALLEL_THRESHOLD {
         fill(0..len, out);
     } else {
         let chunk = PARALLEL_THRESHOLD / 2;
         out.par_chunks_mut(chunk).enumerate().for_each(|(i, out)| fill(i * chunk..i * chunk + out.len(), out));
     }
-    // SAFETY: every caller's `fill` writes each element of the `out` it is given, and the
-    // chunks cover `0..len`.
-    unsafe { values.set_len(len) };
     values
 }
 
@@ -121,14 +119,14 @@ pub fn fill_in_parallel(out: &mut [f32], fill: impl Fn(usize, &mut [f32]) + Sync
     }
 }
 
-/// `len` zeros, written now: for a buffer that a kernel adds into. `vec![0.0; len]` takes
-/// fresh pages from the system without writing them; adding into one reads it first, which
-/// maps the shared zero page, and the write after that faults again and flushes the page from
-/// every other core's TLB (an interrupt to each). Those flushes were 8% of W4 (col2im adding
-/// into a convolution's input gradient).
+/// `len` zeros, written now, in a buffer from the [pool](crate::pool): for a buffer that a
+/// kernel adds into. `vec![0.0; len]` takes fresh pages from the system without writing them;
+/// adding into one reads it first, which maps the shared zero page, and the write after that
+/// faults again and flushes the page from every other core's TLB (an interrupt to each). Those
+/// flushes were 8% of W4 (col2im adding into a convolution's input gradient).
 pub fn zeros_written(len: usize) -> Vec<f32> {
-    let mut values = Vec::with_capacity(len);
-    values.resize(len, 0.0);
+    let mut values = crate::pool::buffer(len);
+    values.fill(0.0);
     values
 }
 

@@ -67,11 +67,13 @@ pub(crate) fn batched_matmul(a: &Operand<'_>, b: &Operand<'_>, batch_shape: &[us
     let b_offsets = b.batch_offsets(batch_shape);
     let mut out_shape = batch_shape.to_vec();
     out_shape.extend([m, n]);
-    let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
-    let out_values = out.as_slice_mut().expect("fresh array is contiguous");
+    let len = out_shape.iter().product();
     if m * n == 0 {
-        return out;
+        return ArrayD::<f32>::zeros(IxDyn(&out_shape));
     }
+    // Every value is written by the multiply below.
+    let mut out = ArrayD::from_shape_vec(IxDyn(&out_shape), crate::pool::buffer(len)).expect("one value per element");
+    let out_values = out.as_slice_mut().expect("fresh array is contiguous");
     let (a_rs, a_cs) = a.strides();
     let (b_rs, b_cs) = b.strides();
     let one = |index: usize, c: &mut [f32], threads: usize| {
