@@ -52,7 +52,7 @@ impl Pool2dConfig {
             rhs: vec![k.0, k.1],
             reason: format!("the window (dilation {d:?}) is larger than the padded input (padding {p:?})"),
         })?;
-        if windows.windows.iter().any(Vec::is_empty) {
+        if windows.any_empty() {
             return Err(Error::ShapeMismatch {
                 op,
                 lhs: input.shape().to_vec(),

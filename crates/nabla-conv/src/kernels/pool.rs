@@ -12,9 +12,12 @@ use rayon::prelude::*;
 #[derive(Debug, Clone)]
 pub(crate) struct Windows {
     pub out_hw: (usize, usize),
-    pub windows: Vec<Vec<usize>>,
+    /// Every window's cells one after another: window `i` is `cells[starts[i]..starts[i + 1]]`
+    /// (one flat table instead of a vector per window, which the forward pass chased).
+    cells: Vec<usize>,
+    starts: Vec<usize>,
     /// Per window: divide the sum by this (average pools); unused for max.
-    pub divisors: Vec<f32>,
+    divisors: Vec<f32>,
 }
 
 impl Windows {
@@ -37,37 +40,68 @@ impl Windows {
             extent(hw.0, kernel.0, stride.0, padding.0, dilation.0)?,
             extent(hw.1, kernel.1, stride.1, padding.1, dilation.1)?,
         );
-        let mut windows = Vec::with_capacity(out_hw.0 * out_hw.1);
+        let mut windows = Windows::with_capacity(out_hw, kernel.0 * kernel.1);
         for oh in 0..out_hw.0 {
             for ow in 0..out_hw.1 {
-                let mut cells = Vec::with_capacity(kernel.0 * kernel.1);
                 for ki in 0..kernel.0 {
                     for kj in 0..kernel.1 {
                         let ih = (oh * stride.0 + ki * dilation.0) as isize - padding.0 as isize;
                         let iw = (ow * stride.1 + kj * dilation.1) as isize - padding.1 as isize;
                         if ih >= 0 && iw >= 0 && (ih as usize) < hw.0 && (iw as usize) < hw.1 {
-                            cells.push(ih as usize * hw.1 + iw as usize);
+                            windows.cells.push(ih as usize * hw.1 + iw as usize);
                         }
                     }
                 }
-                windows.push(cells);
+                windows.close((kernel.0 * kernel.1) as f32);
             }
         }
-        let divisors = vec![(kernel.0 * kernel.1) as f32; windows.len()];
-        Some(Windows { out_hw, windows, divisors })
+        Some(windows)
     }
 
     /// PyTorch's adaptive bins: output cell `i` of `n` covers `⌊i·H/n⌋ .. ⌈(i+1)·H/n⌉`.
     pub fn adaptive(hw: (usize, usize), out_hw: (usize, usize)) -> Windows {
         let bins = |size: usize, n: usize| (0..n).map(move |i| (i * size / n, ((i + 1) * size).div_ceil(n)));
-        let mut windows = Vec::with_capacity(out_hw.0 * out_hw.1);
+        let mut windows = Windows::with_capacity(out_hw, 1);
         for (h0, h1) in bins(hw.0, out_hw.0) {
             for (w0, w1) in bins(hw.1, out_hw.1) {
-                windows.push((h0..h1).flat_map(|h| (w0..w1).map(move |w| h * hw.1 + w)).collect::<Vec<_>>());
+                windows.cells.extend((h0..h1).flat_map(|h| (w0..w1).map(move |w| h * hw.1 + w)));
+                windows.close(((h1 - h0) * (w1 - w0)) as f32);
             }
         }
-        let divisors = windows.iter().map(|w| w.len() as f32).collect();
-        Windows { out_hw, windows, divisors }
+        windows
+    }
+
+    fn with_capacity(out_hw: (usize, usize), cells_per_window: usize) -> Windows {
+        let count = out_hw.0 * out_hw.1;
+        let mut starts = Vec::with_capacity(count + 1);
+        starts.push(0);
+        Windows {
+            out_hw,
+            cells: Vec::with_capacity(count * cells_per_window),
+            starts,
+            divisors: Vec::with_capacity(count),
+        }
+    }
+
+    /// Ends the window whose cells were pushed since the last one.
+    fn close(&mut self, divisor: f32) {
+        self.starts.push(self.cells.len());
+        self.divisors.push(divisor);
+    }
+
+    /// Windows per plane (output positions).
+    pub fn len(&self) -> usize {
+        self.divisors.len()
+    }
+
+    /// Whether some window holds no cell (it lies entirely in the padding).
+    pub fn any_empty(&self) -> bool {
+        self.starts.windows(2).any(|pair| pair[0] == pair[1])
+    }
+
+    /// Each window's cells with its divisor.
+    fn iter(&self) -> impl Iterator<Item = (&[usize], f32)> {
+        self.starts.windows(2).map(|pair| &self.cells[pair[0]..pair[1]]).zip(self.divisors.iter().copied())
     }
 }
 
@@ -76,7 +110,7 @@ pub(crate) struct PoolOp {
     pub name: &'static str,
     pub max: bool,
     pub windows: Windows,
-    /// Max pooling: for each output element, the flat input index it came from.
+    /// Max pooling: for each output element, the index within its input plane it came from.
     pub arg: Vec<usize>,
 }
 
@@ -88,33 +122,32 @@ impl Op for PoolOp {
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
         let x = inputs[0].as_standard_layout();
         let shape = x.shape().to_vec();
-        let plane = shape[2] * shape[3];
-        let out_plane = self.windows.windows.len();
+        let plane = (shape[2] * shape[3]).max(1);
+        let out_plane = self.windows.len().max(1);
         let values = x.as_slice().expect("standard layout");
-        let (planes, out_plane) = (plane.max(1), out_plane.max(1));
-        let mut out = pool::buffer(shape[0] * shape[1] * self.windows.windows.len());
+        let mut out = pool::buffer(shape[0] * shape[1] * self.windows.len());
         let windows = &self.windows;
         if self.max {
-            // Each output and the flat index of the input cell it came from.
+            // Each output and the index in its plane of the input cell it came from.
             let mut arg = vec![0usize; out.len()];
-            out.par_chunks_mut(out_plane)
-                .zip(arg.par_chunks_mut(out_plane))
-                .zip(values.par_chunks(planes))
-                .enumerate()
-                .for_each(|(p, ((out, arg), input))| {
-                    for ((o, a), window) in out.iter_mut().zip(arg).zip(&windows.windows) {
-                        let best = window.iter().copied().fold(None, |best: Option<usize>, i| match best {
-                            Some(b) if input[i] <= input[b] || input[b].is_nan() => Some(b),
-                            _ => Some(i),
-                        });
-                        let i = best.expect("every window holds a cell");
-                        (*o, *a) = (input[i], p * plane + i);
+            out.par_chunks_mut(out_plane).zip(arg.par_chunks_mut(out_plane)).zip(values.par_chunks(plane)).for_each(
+                |((out, arg), input)| {
+                    for ((o, a), (window, _)) in out.iter_mut().zip(arg).zip(windows.iter()) {
+                        // The first largest value; a NaN wins and stays.
+                        let mut best = window[0];
+                        for &i in &window[1..] {
+                            if !(input[i] <= input[best] || input[best].is_nan()) {
+                                best = i;
+                            }
+                        }
+                        (*o, *a) = (input[best], best);
                     }
-                });
+                },
+            );
             self.arg = arg;
         } else {
-            out.par_chunks_mut(out_plane).zip(values.par_chunks(planes)).for_each(|(out, input)| {
-                for ((o, window), divisor) in out.iter_mut().zip(&windows.windows).zip(&windows.divisors) {
+            out.par_chunks_mut(out_plane).zip(values.par_chunks(plane)).for_each(|(out, input)| {
+                for (o, (window, divisor)) in out.iter_mut().zip(windows.iter()) {
                     *o = window.iter().map(|&i| input[i]).sum::<f32>() / divisor;
                 }
             });
@@ -125,18 +158,19 @@ impl Op for PoolOp {
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
         let shape = ctx.inputs[0].shape();
-        let plane = shape[2] * shape[3];
+        let plane = (shape[2] * shape[3]).max(1);
+        let out_plane = self.windows.len().max(1);
         let g = ctx.grad_output.as_standard_layout();
         let g = g.as_slice().expect("standard layout");
         let mut dx = zeros_written(shape.iter().product());
+        let planes = dx.par_chunks_mut(plane).zip(g.par_chunks(out_plane));
         if self.max {
-            for (&i, &gv) in self.arg.iter().zip(g) {
-                dx[i] += gv;
-            }
+            planes.zip(self.arg.par_chunks(out_plane)).for_each(|((dx, g), arg)| {
+                arg.iter().zip(g).for_each(|(&i, &gv)| dx[i] += gv);
+            });
         } else {
-            let out_plane = self.windows.windows.len();
-            dx.par_chunks_mut(plane.max(1)).zip(g.par_chunks(out_plane.max(1))).for_each(|(dx, g)| {
-                for ((window, divisor), &gv) in self.windows.windows.iter().zip(&self.windows.divisors).zip(g) {
+            planes.for_each(|(dx, g)| {
+                for ((window, divisor), &gv) in self.windows.iter().zip(g) {
                     window.iter().for_each(|&i| dx[i] += gv / divisor);
                 }
             });
