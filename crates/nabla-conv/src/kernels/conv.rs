@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use nabla_tensor::elementwise::{contiguous, zeros_written};
 use nabla_tensor::linalg::matmul_slices;
+use nabla_tensor::pool;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
 use rayon::prelude::*;
 
@@ -51,6 +52,39 @@ impl Layout {
     /// only on the shapes, so results do not depend on the thread count.
     fn images_per_chunk(&self) -> usize {
         MIN_COLUMNS.div_ceil(self.positions().max(1)).clamp(1, self.batch.max(1))
+    }
+
+    /// [`im2col`], split by channel across threads when the batch has fewer chunks than there
+    /// are threads (style transfer's single 128×128 image: 37 MB of columns from one thread).
+    fn unfold(&self, image: &[f32], cols: &mut [f32], row_stride: usize) {
+        let g = &self.geometry;
+        if self.chunks() >= rayon::current_num_threads() || g.channels < 2 {
+            return im2col(g, image, cols, row_stride);
+        }
+        let one = Geometry { channels: 1, ..*g };
+        let rows = g.kernel.0 * g.kernel.1 * row_stride;
+        cols.par_chunks_mut(rows)
+            .zip(image.par_chunks(g.height * g.width))
+            .for_each(|(cols, plane)| im2col(&one, plane, cols, row_stride));
+    }
+
+    /// [`col2im`], split by channel like [`Layout::unfold`].
+    fn fold(&self, cols: &[f32], image: &mut [f32], row_stride: usize) {
+        let g = &self.geometry;
+        if self.chunks() >= rayon::current_num_threads() || g.channels < 2 {
+            return col2im(g, cols, image, row_stride);
+        }
+        let one = Geometry { channels: 1, ..*g };
+        let rows = g.kernel.0 * g.kernel.1 * row_stride;
+        image
+            .par_chunks_mut(g.height * g.width)
+            .zip(cols.par_chunks(rows))
+            .for_each(|(plane, cols)| col2im(&one, cols, plane, row_stride));
+    }
+
+    /// Chunks of images the batch runs as.
+    fn chunks(&self) -> usize {
+        self.batch.div_ceil(self.images_per_chunk())
     }
 
     fn in_len(&self) -> usize {
@@ -212,7 +246,7 @@ impl Op for ConvOp {
         let mut out = zeros_written(layout.batch * out_len);
         out.par_chunks_mut(per_chunk * out_len).zip(x.par_chunks(per_chunk * in_len)).for_each(|(out, x)| {
             let columns = x.len() / in_len * positions;
-            let mut cols = vec![0.0f32; rows * columns];
+            let mut cols = pool::buffer(rows * columns);
             for group in 0..g {
                 let (x_planes, out_planes) = Self::planes(&layout, group);
                 if transposed {
@@ -220,13 +254,13 @@ impl Op for ConvOp {
                     let w_g = &w[group * cig * rows..(group + 1) * cig * rows];
                     matmul_slices(rows, columns, cig, w_g, true, &x_planes.side_by_side(x), false, &mut cols);
                     for (image, out) in out.chunks_mut(out_len).enumerate() {
-                        col2im(&layout.geometry, &cols[image * positions..], out_planes.of_image_mut(out), columns);
+                        layout.fold(&cols[image * positions..], out_planes.of_image_mut(out), columns);
                     }
                 } else {
                     // y_g = W_g im2col(x_g).
                     let w_g = &w[group * cog * rows..(group + 1) * cog * rows];
                     for (image, x) in x.chunks(in_len).enumerate() {
-                        im2col(&layout.geometry, x_planes.of_image(x), &mut cols[image * positions..], columns);
+                        layout.unfold(x_planes.of_image(x), &mut cols[image * positions..], columns);
                     }
                     out_planes
                         .write_side_by_side(out, |y| matmul_slices(cog, columns, rows, w_g, false, &cols, false, y));
@@ -237,6 +271,7 @@ impl Op for ConvOp {
                     .zip(bias.iter().cycle())
                     .for_each(|(plane, b)| plane.iter_mut().for_each(|v| *v += b));
             }
+            pool::give(cols);
         });
         let shape = [layout.batch, g * cog, layout.out_hw.0, layout.out_hw.1];
         Ok(Data::from_shape_vec(nabla_tensor::ndarray::IxDyn(&shape), out).expect("one value per output"))
@@ -266,7 +301,7 @@ impl Op for ConvOp {
             .zip(dy.par_chunks(per_chunk * out_len))
             .map(|((dx, x), dy)| {
                 let columns = x.len() / in_len * positions;
-                let mut cols = vec![0.0f32; rows * columns];
+                let mut cols = pool::buffer(rows * columns);
                 let mut dw = vec![0.0f32; if need_dw { weight_len } else { 0 }];
                 for group in 0..g {
                     let (x_planes, dy_planes) = Self::planes(&layout, group);
@@ -274,7 +309,7 @@ impl Op for ConvOp {
                     if transposed {
                         // x = W_g · im2col(dy): dx_g = W_g im2col(dy_g); dW_g = x_g im2col(dy_g)ᵀ.
                         for (image, dy) in dy.chunks(out_len).enumerate() {
-                            im2col(&layout.geometry, dy_planes.of_image(dy), &mut cols[image * positions..], columns);
+                            layout.unfold(dy_planes.of_image(dy), &mut cols[image * positions..], columns);
                         }
                         if need_dx {
                             x_planes.write_side_by_side(dx, |dx_g| {
@@ -290,23 +325,19 @@ impl Op for ConvOp {
                         let dy_g = dy_planes.side_by_side(dy);
                         if need_dw {
                             for (image, x) in x.chunks(in_len).enumerate() {
-                                im2col(&layout.geometry, x_planes.of_image(x), &mut cols[image * positions..], columns);
+                                layout.unfold(x_planes.of_image(x), &mut cols[image * positions..], columns);
                             }
                             matmul_slices(cog, rows, columns, &dy_g, false, &cols, true, &mut dw[w_range.clone()]);
                         }
                         if need_dx {
                             matmul_slices(rows, columns, cog, &w[w_range], true, &dy_g, false, &mut cols);
                             for (image, dx) in dx.chunks_mut(in_len).enumerate() {
-                                col2im(
-                                    &layout.geometry,
-                                    &cols[image * positions..],
-                                    x_planes.of_image_mut(dx),
-                                    columns,
-                                );
+                                layout.fold(&cols[image * positions..], x_planes.of_image_mut(dx), columns);
                             }
                         }
                     }
                 }
+                pool::give(cols);
                 dw
             })
             .collect();
