@@ -4,17 +4,21 @@ Setup (once; about 5 GB, a few minutes):
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch
 Run from the repository root:
     /tmp/torchenv/bin/python benches/pytorch/compare.py [--threads 2] [--skip-nabla | --quick]
+    /tmp/torchenv/bin/python benches/pytorch/compare.py --memory [--threads 2]
 
 It runs nabla's criterion benches (`cargo bench`), then PyTorch's version of each workload
 with the same shapes, thread count and step definition, both with flush-to-zero, and prints
 each figure and the ratio nabla time / PyTorch time (below 1: nabla is faster). With --quick
 it times nabla with `nabla bench --json` instead (about 2 s a workload), alternating with
-PyTorch workload by workload.
+PyTorch workload by workload. With --memory it compares peak resident memory instead: each
+side trains W4 (the DCGAN example's networks, batch 64) for 10 s in a process of its own.
 """
 
 import argparse
 import json
+import resource
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -214,12 +218,64 @@ def nabla_bench_seconds(workload, threads):
     return json.loads(out.read_text())[0]["seconds_per_step"]
 
 
+MEMORY_SECONDS = 10
+
+
+def rss_mib():
+    """This process's resident memory now, in MiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory_child(threads):
+    """Trains W4 for MEMORY_SECONDS in this process; prints its RSS before W4 is built and at peak."""
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(0)
+    w4_setup_rss = rss_mib()
+    global seconds_per_call
+    timed = seconds_per_call
+    seconds_per_call = lambda fn: timed(fn, min_time=MEMORY_SECONDS)
+    w4()
+    print(json.dumps({"setup_mib": w4_setup_rss, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def compare_memory(threads):
+    """Peak RSS of each side training W4 for MEMORY_SECONDS, each in a fresh process."""
+    subprocess.run(["cargo", "build", "--release", "-p", "nabla-cli"], cwd=ROOT, check=True)
+    measure = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
+    nabla = [str(ROOT / "target" / "release" / "nabla"), "bench", "--only", "W4", "--threads", str(threads),
+             "--seconds", str(MEMORY_SECONDS)]
+    ours = float(subprocess.run([sys.executable, "-c", measure, *nabla], check=True, capture_output=True,
+                                text=True).stdout)
+    child = subprocess.run([sys.executable, __file__, "--memory-child", "--threads", str(threads)], check=True,
+                           capture_output=True, text=True).stdout
+    theirs = json.loads(child.strip().splitlines()[-1])
+    print(f"\nW4 (DCGAN) trained for {MEMORY_SECONDS} s, {threads} threads: peak resident memory")
+    print(f"| side | peak RSS | RSS before the networks are built |")
+    print(f"|---|---|---|")
+    print(f"| nabla | {ours:.0f} MiB | (the binary starts at a few MiB) |")
+    print(f"| PyTorch {torch.__version__} | {theirs['peak_mib']:.0f} MiB | {theirs['setup_mib']:.0f} MiB |")
+    print(f"| PyTorch, less its RSS before the networks | {theirs['peak_mib'] - theirs['setup_mib']:.0f} MiB | |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory", action="store_true", help="compare peak resident memory on W4 instead")
+    parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip-nabla", action="store_true", help="use the criterion results already in target/")
     parser.add_argument("--quick", action="store_true", help="time nabla with `nabla bench`, alternating with PyTorch")
     args = parser.parse_args()
+    if args.memory_child:
+        return memory_child(args.threads)
+    if args.memory:
+        return compare_memory(args.threads)
     if args.quick:
         subprocess.run(["cargo", "build", "--release", "-p", "nabla-cli"], cwd=ROOT, check=True)
     elif not args.skip_nabla:
