@@ -85,11 +85,6 @@ pub fn recycle(data: Data) {
     }
 }
 
-/// The values held now, in bytes (for tests and diagnostics).
-pub fn held_bytes() -> usize {
-    with_pool(|pool| pool.bytes)
-}
-
 /// An empty array, to leave in place of data taken out for recycling.
 pub(crate) fn empty() -> Data {
     ArcArray::from_shape_vec(ndarray::IxDyn(&[0]), Vec::new()).expect("an empty array")

@@ -58,7 +58,7 @@ impl Layout {
     /// are threads (style transfer's single 128×128 image: 37 MB of columns from one thread).
     fn unfold(&self, image: &[f32], cols: &mut [f32], row_stride: usize) {
         let g = &self.geometry;
-        if self.chunks() >= rayon::current_num_threads() || g.channels < 2 {
+        if !self.split_by_channel() {
             return im2col(g, image, cols, row_stride);
         }
         let one = Geometry { channels: 1, ..*g };
@@ -71,7 +71,7 @@ impl Layout {
     /// [`col2im`], split by channel like [`Layout::unfold`].
     fn fold(&self, cols: &[f32], image: &mut [f32], row_stride: usize) {
         let g = &self.geometry;
-        if self.chunks() >= rayon::current_num_threads() || g.channels < 2 {
+        if !self.split_by_channel() {
             return col2im(g, cols, image, row_stride);
         }
         let one = Geometry { channels: 1, ..*g };
@@ -82,9 +82,12 @@ impl Layout {
             .for_each(|(plane, cols)| col2im(&one, cols, plane, row_stride));
     }
 
-    /// Chunks of images the batch runs as.
-    fn chunks(&self) -> usize {
-        self.batch.div_ceil(self.images_per_chunk())
+    /// Whether im2col/col2im split by channel: when the batch runs as fewer chunks of images
+    /// than there are threads, and there are channels and values to split.
+    fn split_by_channel(&self) -> bool {
+        let g = &self.geometry;
+        let chunks = self.batch.div_ceil(self.images_per_chunk());
+        chunks < rayon::current_num_threads() && g.channels > 1 && g.height * g.width > 0
     }
 
     fn in_len(&self) -> usize {
