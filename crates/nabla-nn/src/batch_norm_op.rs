@@ -4,6 +4,7 @@
 //! formula takes when it is written with tensor ops.
 
 use nabla_tensor::elementwise::{contiguous, fill_in_parallel};
+use nabla_tensor::math::{dot_f64, sum_f64};
 use nabla_tensor::ndarray::IxDyn;
 use nabla_tensor::{BackwardContext, Data, Op, Result, Tensor, pool};
 use rayon::prelude::*;
@@ -46,33 +47,13 @@ fn channel_sums(a: &[f32], b: &[f32], dims: Dims) -> (Vec<f64>, Vec<f64>) {
                 }
             } else {
                 for ((sum, xs), ys) in block_sums.iter_mut().zip(a_row.chunks(spread)).zip(b_row.chunks(spread)) {
-                    let (plain, product) = sum_and_dot(xs, ys);
-                    sum.0 += plain;
-                    sum.1 += product;
+                    sum.0 += sum_f64(xs);
+                    sum.1 += dot_f64(xs, ys);
                 }
             }
         }
     });
     sums.into_iter().unzip()
-}
-
-/// `(Σ x, Σ x·y)` in f64 with eight independent accumulators, so the loop vectorises.
-fn sum_and_dot(xs: &[f32], ys: &[f32]) -> (f64, f64) {
-    let (mut plain, mut product) = ([0.0f64; 8], [0.0f64; 8]);
-    let (x_chunks, y_chunks) = (xs.chunks_exact(8), ys.chunks_exact(8));
-    let (x_rest, y_rest) = (x_chunks.remainder(), y_chunks.remainder());
-    for (x8, y8) in x_chunks.zip(y_chunks) {
-        for lane in 0..8 {
-            plain[lane] += f64::from(x8[lane]);
-            product[lane] += f64::from(x8[lane]) * f64::from(y8[lane]);
-        }
-    }
-    let mut totals = (plain.iter().sum::<f64>(), product.iter().sum::<f64>());
-    for (&x, &y) in x_rest.iter().zip(y_rest) {
-        totals.0 += f64::from(x);
-        totals.1 += f64::from(x) * f64::from(y);
-    }
-    totals
 }
 
 /// `out = α[c]·u + β[c]·v + γ[c]` element by element, `c` being each element's channel.

@@ -4,6 +4,9 @@
 //! stays within 2 ulp of the correctly rounded result on its normal range, `ln_1p` within 2.5
 //! (the tests measure both on millions of points),
 //! and keep libm's answers for the special values (±∞, NaN, overflow, −1 for `ln_1p`).
+//!
+//! Also sums and dot products of f32 values in f64 with eight accumulators, which vectorise
+//! where one running sum would wait on each addition.
 
 // The coefficients are written as Cephes publishes them, so they can be checked against it.
 #![allow(clippy::excessive_precision)]
@@ -13,6 +16,31 @@ const ROUND: f32 = 12_582_912.0;
 /// ln 2 in two parts: the first exact in few bits, so `n · LN2_HI` is exact.
 const LN2_HI: f32 = 0.693_359_375;
 const LN2_LO: f32 = -2.121_944_4e-4;
+
+/// `Σ values` in f64, with eight independent accumulators so the loop vectorises (one
+/// running sum waits four cycles per value: 6 ms of W6's full sum of 4 million values).
+pub fn sum_f64(values: &[f32]) -> f64 {
+    lanes(values, values, |x, _| f64::from(x))
+}
+
+/// `Σ a·b` in f64, eight accumulators as [`sum_f64`]; `b` at least as long as `a`.
+pub fn dot_f64(a: &[f32], b: &[f32]) -> f64 {
+    lanes(a, &b[..a.len()], |x, y| f64::from(x) * f64::from(y))
+}
+
+/// `Σ term(a[i], b[i])` with eight lanes, then the remainder.
+#[inline(always)]
+fn lanes(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f64) -> f64 {
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let rest: f64 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(&x, &y)| term(x, y)).sum();
+    let mut sums = [0.0f64; 8];
+    for (a8, b8) in a_chunks.zip(b_chunks) {
+        for lane in 0..8 {
+            sums[lane] += term(a8[lane], b8[lane]);
+        }
+    }
+    sums.iter().sum::<f64>() + rest
+}
 
 /// e^x. Overflows to +∞ above about 88.72, underflows to 0 below about −103.97 (results in the
 /// subnormal range may be off by one subnormal step), and returns NaN for NaN.
@@ -84,6 +112,18 @@ pub fn ln_1p(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_in_lanes_agree_with_one_running_sum_at_every_remainder() {
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 1000, 1003] {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin() * 1e3).collect();
+            let b: Vec<f32> = (0..len + 2).map(|i| (i as f32 * 0.11).cos()).collect();
+            let sum: f64 = a.iter().map(|&x| f64::from(x)).sum();
+            let dot: f64 = a.iter().zip(&b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum();
+            assert!((sum_f64(&a) - sum).abs() <= 1e-9 * (1.0 + sum.abs()), "{len}: {} vs {sum}", sum_f64(&a));
+            assert!((dot_f64(&a, &b) - dot).abs() <= 1e-9 * (1.0 + dot.abs()), "{len}: {} vs {dot}", dot_f64(&a, &b));
+        }
+    }
 
     /// Distance in units in the last place of the correctly rounded (f64) value.
     fn ulps(got: f32, exact: f64) -> f64 {

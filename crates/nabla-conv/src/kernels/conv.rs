@@ -246,7 +246,9 @@ impl Op for ConvOp {
         let (g, cig, cog) = (layout.groups, layout.in_per_group, layout.out_per_group);
         let (in_len, out_len, lout) = (layout.in_len(), layout.out_len(), layout.out_hw.0 * layout.out_hw.1);
         let (rows, positions, per_chunk) = (layout.geometry.rows(), layout.positions(), layout.images_per_chunk());
-        let mut out = zeros_written(layout.batch * out_len);
+        // col2im adds into a transposed convolution's output; a convolution's is overwritten.
+        let len = layout.batch * out_len;
+        let mut out = if transposed { zeros_written(len) } else { pool::buffer(len) };
         out.par_chunks_mut(per_chunk * out_len).zip(x.par_chunks(per_chunk * in_len)).for_each(|(out, x)| {
             let columns = x.len() / in_len * positions;
             let mut cols = pool::buffer(rows * columns);

@@ -2,8 +2,6 @@
 //! parallel with rayon above a size threshold below which the serial loop is faster. Public as
 //! `nabla_tensor::elementwise` for the fused kernels of crates above the core.
 
-use std::mem::MaybeUninit;
-
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use crate::tensor::Data;
@@ -25,7 +23,7 @@ pub fn map1(x: &Data, f: impl Fn(f32) -> f32 + Sync + Send) -> Data {
 fn map_slice(slice: &[f32], f: &(impl Fn(f32) -> f32 + Sync)) -> Vec<f32> {
     zip_slices(slice.len(), |range, out| {
         for (o, &x) in out.iter_mut().zip(&slice[range]) {
-            o.write(f(x));
+            *o = f(x);
         }
     })
 }
@@ -39,7 +37,7 @@ pub fn map2(a: &Data, b: &Data, shape: &[usize], f: impl Fn(f32, f32) -> f32 + S
     if let (Some(x), Some(y)) = (same_shape_slice(a, shape), same_shape_slice(b, shape)) {
         let values = zip_slices(x.len(), |range, out| {
             for (o, (&x, &y)) in out.iter_mut().zip(x[range.clone()].iter().zip(&y[range])) {
-                o.write(f(x, y));
+                *o = f(x, y);
             }
         });
         return ArrayD::from_shape_vec(IxDyn(shape), values).expect("same element count").into_shared();
@@ -65,7 +63,7 @@ pub fn map3(a: &Data, b: &Data, c: &Data, shape: &[usize], f: impl Fn(f32, f32, 
         let values = zip_slices(x.len(), |range, out| {
             let (x, y, z) = (&x[range.clone()], &y[range.clone()], &z[range]);
             for (o, ((&x, &y), &z)) in out.iter_mut().zip(x.iter().zip(y).zip(z)) {
-                o.write(f(x, y, z));
+                *o = f(x, y, z);
             }
         });
         return ArrayD::from_shape_vec(IxDyn(shape), values).expect("same element count").into_shared();
@@ -88,20 +86,11 @@ fn same_shape_slice<'a>(data: &'a Data, shape: &[usize]) -> Option<&'a [f32]> {
     if data.shape() == shape { data.as_slice() } else { None }
 }
 
-/// Builds `len` values by calling `fill(range, out)`, which writes the values of `range` into
-/// `out` (of the same length): once below [`PARALLEL_THRESHOLD`], otherwise per chunk on
-/// rayon's threads, straight into the result.
-fn zip_slices(len: usize, fill: impl Fn(std::ops::Range<usize>, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
-    use rayon::prelude::*;
+/// Builds `len` values in a pooled buffer by calling `fill(range, out)`, which writes the
+/// values of `range` into `out` (of the same length), through [`fill_in_parallel`].
+fn zip_slices(len: usize, fill: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync) -> Vec<f32> {
     let mut values = crate::pool::buffer(len);
-    // SAFETY: `MaybeUninit<f32>` has `f32`'s layout, and every value is initialised.
-    let out = unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<MaybeUninit<f32>>(), len) };
-    if len < PARALLEL_THRESHOLD {
-        fill(0..len, out);
-    } else {
-        let chunk = PARALLEL_THRESHOLD / 2;
-        out.par_chunks_mut(chunk).enumerate().for_each(|(i, out)| fill(i * chunk..i * chunk + out.len(), out));
-    }
+    fill_in_parallel(&mut values, |at, out| fill(at..at + out.len(), out));
     values
 }
 

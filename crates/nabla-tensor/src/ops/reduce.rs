@@ -3,7 +3,8 @@
 use ndarray::{ArrayD, IxDyn};
 
 use crate::error::{Error, Result};
-use crate::kernels::reduce::{sum_f64, to_rows};
+use crate::kernels::reduce::to_rows;
+use crate::math::sum_f64;
 use crate::op::{BackwardContext, Op};
 use crate::shape::normalize_axes;
 use crate::tensor::{Data, Tensor};
