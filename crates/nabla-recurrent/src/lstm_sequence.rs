@@ -5,8 +5,8 @@
 //! are allocated and summed step by step.
 
 use nabla_tensor::elementwise::contiguous;
-use nabla_tensor::linalg::{matmul_slices, matmul_slices_split};
-use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
+use nabla_tensor::linalg::{PackedRhs, matmul_packed, matmul_slices};
+use nabla_tensor::{BackwardContext, Data, Error, Op, Result, pool};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::kernels::{sigmoid, tanh};
@@ -32,16 +32,9 @@ impl LstmSequence {
     }
 }
 
-/// Step `previous` of `buffer` to read and step `current` to write, each `len` values (the
-/// steps differ).
-fn previous_and_current(buffer: &mut [f32], previous: usize, current: usize, len: usize) -> (&[f32], &mut [f32]) {
-    if previous < current {
-        let (head, tail) = buffer.split_at_mut(current * len);
-        (&head[previous * len..(previous + 1) * len], &mut tail[..len])
-    } else {
-        let (head, tail) = buffer.split_at_mut(previous * len);
-        (&tail[..len], &mut head[current * len..(current + 1) * len])
-    }
+/// Step `t` of `buffer`, which holds steps of `len` values.
+fn step(buffer: &[f32], len: usize, t: usize) -> &[f32] {
+    &buffer[t * len..(t + 1) * len]
 }
 
 /// The sizes of one call.
@@ -97,67 +90,35 @@ impl Op for LstmSequence {
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
         let Sizes { steps, batch, input, hidden } = Sizes::of(inputs)?;
         let [x, h0, c0, w_ih, w_hh] = [0, 1, 2, 3, 4].map(|i| contiguous(inputs[i]));
-        let (width, rows, step_len) = (4 * hidden, steps * batch, batch * hidden);
+        let (width, rows) = (4 * hidden, steps * batch);
+        let step_gates_len = batch * width;
         // Every step's input products at once, with both biases.
-        let mut gates = vec![0.0f32; rows * width];
+        let mut gates = pool::buffer(rows * width);
         matmul_slices(rows, width, input, &x, false, &w_ih, true, &mut gates);
         if inputs.len() > 5 {
             let (b_ih, b_hh) = (contiguous(inputs[5]), contiguous(inputs[6]));
             let bias: Vec<f32> = b_ih.iter().zip(b_hh.iter()).map(|(a, b)| a + b).collect();
             gates.chunks_exact_mut(width).for_each(|row| row.iter_mut().zip(&bias).for_each(|(g, b)| *g += b));
         }
-        let (mut hs, mut cs) = (vec![0.0f32; rows * hidden], vec![0.0f32; rows * hidden]);
-        let mut recurrent = vec![0.0f32; batch * width];
-        // `W_hhᵀ` `[H, 4H]` stored row-major once, so each step's product reads it in place.
-        let mut w_hh_t = vec![0.0f32; hidden * width];
-        for (row, weights) in w_hh.chunks_exact(hidden).enumerate() {
-            weights.iter().enumerate().for_each(|(j, w)| w_hh_t[j * width + row] = *w);
-        }
+        // Every value is written, step by step.
+        let mut out = pool::buffer(rows * 2 * hidden);
+        let (mut h, mut c) = (h0.to_vec(), c0.to_vec());
+        let mut recurrent = vec![0.0f32; step_gates_len];
+        // `W_hhᵀ` `[H, 4H]`, prepared once for every step's product.
+        let w_hh_t = PackedRhs::new(hidden, width, &w_hh, true);
         let order: Vec<usize> = self.order(steps).collect();
         // The steps run on one of rayon's threads, so that the other threads take their share
         // of each step's product by work stealing instead of being woken from outside the
         // pool for every product (W5 35 → 32 ms with 2 threads).
         rayon::scope(|_| {
-            let mut previous: Option<usize> = None;
             for t in order {
-                let h_prev = match previous {
-                    None => &h0[..],
-                    Some(p) => &hs[p * step_len..(p + 1) * step_len],
-                };
-                matmul_slices_split(batch, width, hidden, h_prev, false, &w_hh_t, false, &mut recurrent);
-                let (c_prev, c_step) = match previous {
-                    None => (&c0[..], &mut cs[t * step_len..(t + 1) * step_len]),
-                    Some(p) => previous_and_current(&mut cs, p, t, step_len),
-                };
-                let h_step = &mut hs[t * step_len..(t + 1) * step_len];
-                let step_gates = &mut gates[t * batch * width..(t + 1) * batch * width];
-                for b in 0..batch {
-                    let (g, r) = (&mut step_gates[b * width..(b + 1) * width], &recurrent[b * width..(b + 1) * width]);
-                    let at = b * hidden;
-                    let (h_out, c_out) = (&mut h_step[at..at + hidden], &mut c_step[at..at + hidden]);
-                    let (gi, rest) = g.split_at_mut(hidden);
-                    let (gf, rest) = rest.split_at_mut(hidden);
-                    let (gg, go) = rest.split_at_mut(hidden);
-                    for j in 0..hidden {
-                        let i = sigmoid(gi[j] + r[j]);
-                        let f = sigmoid(gf[j] + r[hidden + j]);
-                        let cell = tanh(gg[j] + r[2 * hidden + j]);
-                        let o = sigmoid(go[j] + r[3 * hidden + j]);
-                        let c = f * c_prev[b * hidden + j] + i * cell;
-                        (gi[j], gf[j], gg[j], go[j]) = (i, f, cell, o);
-                        c_out[j] = c;
-                        h_out[j] = o * tanh(c);
-                    }
-                }
-                previous = Some(t);
+                matmul_packed(batch, &h, false, &w_hh_t, &mut recurrent);
+                let step_gates = &mut gates[t * step_gates_len..(t + 1) * step_gates_len];
+                let step_out = &mut out[t * batch * 2 * hidden..(t + 1) * batch * 2 * hidden];
+                forward_step(hidden, step_gates, &recurrent, &mut h, &mut c, step_out);
             }
         });
-        self.gates = gates;
-        let mut out = Vec::with_capacity(rows * 2 * hidden);
-        for (h, c) in hs.chunks_exact(hidden).zip(cs.chunks_exact(hidden)) {
-            out.extend_from_slice(h);
-            out.extend_from_slice(c);
-        }
+        pool::give(std::mem::replace(&mut self.gates, gates));
         Ok(ArrayD::from_shape_vec(IxDyn(&[steps, batch, 2 * hidden]), out).expect("T×B×2H").into_shared())
     }
 
@@ -167,77 +128,66 @@ impl Op for LstmSequence {
         let [x, h0, c0, w_ih, w_hh] = [0, 1, 2, 3, 4].map(|i| contiguous(&ctx.inputs[i]));
         let (out, grad) = (contiguous(ctx.output), contiguous(ctx.grad_output));
         let (width, rows) = (4 * hidden, steps * batch);
-        // Element (t, b, j) of h or c in the output and its gradient.
-        let h_at = |t: usize, b: usize| (t * batch + b) * 2 * hidden;
-        let c_at = |t: usize, b: usize| (t * batch + b) * 2 * hidden + hidden;
-        let mut d_gates = vec![0.0f32; rows * width];
+        let (step_gates_len, step_out_len) = (batch * width, batch * 2 * hidden);
+        // Every value is written, step by step.
+        let mut d_gates = pool::buffer(rows * width);
         let (mut dh_next, mut dc_next) = (vec![0.0f32; batch * hidden], vec![0.0f32; batch * hidden]);
         let order: Vec<usize> = self.order(steps).collect();
+        let w_hh = PackedRhs::new(width, hidden, &w_hh, false);
         // On a rayon thread, as in the forward pass.
         rayon::scope(|_| {
             for (position, &t) in order.iter().enumerate().rev() {
-                let previous = position.checked_sub(1).map(|p| order[p]);
-                let step_gates = &self.gates[t * batch * width..(t + 1) * batch * width];
-                let step_d = &mut d_gates[t * batch * width..(t + 1) * batch * width];
-                for b in 0..batch {
-                    let g = &step_gates[b * width..(b + 1) * width];
-                    let d = &mut step_d[b * width..(b + 1) * width];
-                    for j in 0..hidden {
-                        let (i, f, cell, o) = (g[j], g[hidden + j], g[2 * hidden + j], g[3 * hidden + j]);
-                        let c = out[c_at(t, b) + j];
-                        let c_prev = match previous {
-                            None => c0[b * hidden + j],
-                            Some(p) => out[c_at(p, b) + j],
-                        };
-                        let tanh_c = tanh(c);
-                        let dh = grad[h_at(t, b) + j] + dh_next[b * hidden + j];
-                        let dc = grad[c_at(t, b) + j] + dc_next[b * hidden + j] + dh * o * (1.0 - tanh_c * tanh_c);
-                        d[j] = dc * cell * i * (1.0 - i);
-                        d[hidden + j] = dc * c_prev * f * (1.0 - f);
-                        d[2 * hidden + j] = dc * i * (1.0 - cell * cell);
-                        d[3 * hidden + j] = dh * tanh_c * o * (1.0 - o);
-                        dc_next[b * hidden + j] = dc * f;
-                    }
-                }
-                matmul_slices_split(batch, hidden, width, step_d, false, &w_hh, false, &mut dh_next);
+                // Row b of the previous cell state starts at `c_prev[b * c_prev_stride]`.
+                let (c_prev, c_prev_stride) = match position.checked_sub(1).map(|p| order[p]) {
+                    None => (&c0[..], hidden),
+                    Some(p) => (&step(&out, step_out_len, p)[hidden..], 2 * hidden),
+                };
+                let step_d = &mut d_gates[t * step_gates_len..(t + 1) * step_gates_len];
+                let step_grads =
+                    StepGrads { output: step(&grad, step_out_len, t), dh_next: &dh_next, dc_next: &mut dc_next };
+                let (step_gates, step_out) = (step(&self.gates, step_gates_len, t), step(&out, step_out_len, t));
+                backward_step(hidden, step_gates, step_out, (c_prev, c_prev_stride), step_grads, step_d);
+                matmul_packed(batch, step_d, false, &w_hh, &mut dh_next);
             }
         });
         let needs = ctx.needs_grad;
         let data = |shape: &[usize], values: Vec<f32>| {
             ArrayD::from_shape_vec(IxDyn(shape), values).expect("gradient shape").into_shared()
         };
+        let product = |m: usize, n: usize, a: &[f32], a_transposed: bool, b: &[f32], shape: &[usize]| {
+            let mut values = pool::buffer(m * n);
+            matmul_slices(m, n, rows, a, a_transposed, b, false, &mut values);
+            data(shape, values)
+        };
         let dx = needs[0].then(|| {
-            let mut dx = vec![0.0f32; rows * input];
+            let mut dx = pool::buffer(rows * input);
             matmul_slices(rows, input, width, &d_gates, false, &w_ih, false, &mut dx);
             data(&[steps, batch, input], dx)
         });
-        let dw_ih = needs[3].then(|| {
-            let mut dw = vec![0.0f32; width * input];
-            matmul_slices(width, input, rows, &d_gates, true, &x, false, &mut dw);
-            data(&[width, input], dw)
-        });
+        let dw_ih = needs[3].then(|| product(width, input, &d_gates, true, &x, &[width, input]));
         let dw_hh = needs[4].then(|| {
             // Each step's previous h, in step order: h0 for the first step visited.
-            let mut h_prev = vec![0.0f32; rows * hidden];
+            let mut h_prev = pool::buffer(rows * hidden);
             for (position, &t) in order.iter().enumerate() {
                 let target = &mut h_prev[t * batch * hidden..(t + 1) * batch * hidden];
                 match position.checked_sub(1).map(|p| order[p]) {
                     None => target.copy_from_slice(&h0),
                     Some(p) => target
                         .chunks_exact_mut(hidden)
-                        .enumerate()
-                        .for_each(|(b, row)| row.copy_from_slice(&out[h_at(p, b)..h_at(p, b) + hidden])),
+                        .zip(out[p * step_out_len..(p + 1) * step_out_len].chunks_exact(2 * hidden))
+                        .for_each(|(row, h_and_c)| row.copy_from_slice(&h_and_c[..hidden])),
                 }
             }
-            let mut dw = vec![0.0f32; width * hidden];
-            matmul_slices(width, hidden, rows, &d_gates, true, &h_prev, false, &mut dw);
-            data(&[width, hidden], dw)
+            let dw = product(width, hidden, &d_gates, true, &h_prev, &[width, hidden]);
+            pool::give(h_prev);
+            dw
         });
-        let d_bias = || {
+        let d_bias = (ctx.inputs.len() > 5 && (needs[5] || needs[6])).then(|| {
             let mut db = vec![0.0f32; width];
             d_gates.chunks_exact(width).for_each(|row| db.iter_mut().zip(row).for_each(|(s, v)| *s += v));
             data(&[width], db)
-        };
+        });
+        pool::give(d_gates);
         let mut grads = vec![
             dx,
             needs[1].then(|| data(&[batch, hidden], dh_next)),
@@ -245,11 +195,129 @@ impl Op for LstmSequence {
             dw_ih,
             dw_hh,
         ];
-        if ctx.inputs.len() > 5 {
-            grads.push(needs[5].then(d_bias));
-            grads.push(needs[6].then(d_bias));
+        if let Some(d_bias) = d_bias {
+            grads.push(needs[5].then(|| d_bias.clone()));
+            grads.push(needs[6].then_some(d_bias));
+        } else if ctx.inputs.len() > 5 {
+            grads.extend([None, None]);
         }
         Ok(grads)
+    }
+}
+
+impl Drop for LstmSequence {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.gates));
+    }
+}
+
+/// One step's gate arithmetic, batch row by row: activates `gates` (the input products with
+/// the biases) plus `recurrent` (`h·W_hhᵀ`) in place, and writes the new state over the
+/// previous one in `h` and `c` (`[B, H]`) and into `out`'s rows (`h | c`).
+fn forward_step(hidden: usize, gates: &mut [f32], recurrent: &[f32], h: &mut [f32], c: &mut [f32], out: &mut [f32]) {
+    let width = 4 * hidden;
+    let rows = gates.chunks_exact_mut(width).zip(recurrent.chunks_exact(width));
+    let states = h.chunks_exact_mut(hidden).zip(c.chunks_exact_mut(hidden)).zip(out.chunks_exact_mut(2 * hidden));
+    for ((g, r), ((h, c), out)) in rows.zip(states) {
+        let (i, rest) = g.split_at_mut(hidden);
+        let (f, rest) = rest.split_at_mut(hidden);
+        let (g, o) = rest.split_at_mut(hidden);
+        forward_row(i, f, g, o, r, c, h);
+        out[..hidden].copy_from_slice(h);
+        out[hidden..].copy_from_slice(c);
+    }
+}
+
+nabla_tensor::wide_kernel! {
+    /// One batch row of [`forward_step`]: activates the pre-activations `i`, `f`, `g`, `o`
+    /// plus their recurrent parts (side by side in `r`) in place, and writes the new cell state
+    /// over `c` and the new hidden state into `h`. Each slice is its own argument, so that the
+    /// compiler knows they do not overlap and vectorises the loop.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_row(i: &mut [f32], f: &mut [f32], g: &mut [f32], o: &mut [f32], r: &[f32], c: &mut [f32], h: &mut [f32]) {
+        let n = c.len();
+        let (i, f, g, o, h) = (&mut i[..n], &mut f[..n], &mut g[..n], &mut o[..n], &mut h[..n]);
+        let (ri, rf, rg, ro) = (&r[..n], &r[n..2 * n], &r[2 * n..3 * n], &r[3 * n..4 * n]);
+        for j in 0..n {
+            let (input, forget) = (sigmoid(i[j] + ri[j]), sigmoid(f[j] + rf[j]));
+            let (cell, output) = (tanh(g[j] + rg[j]), sigmoid(o[j] + ro[j]));
+            c[j] = forget * c[j] + input * cell;
+            h[j] = output * tanh(c[j]);
+            (i[j], f[j], g[j], o[j]) = (input, forget, cell, output);
+        }
+    }
+}
+
+/// The gradients one backward step reads and writes, each `[B, …]`.
+struct StepGrads<'a> {
+    /// The gradient of the step's output rows (`h | c`).
+    output: &'a [f32],
+    /// The gradient of the step's `h` through the next step visited.
+    dh_next: &'a [f32],
+    /// That of its `c` on entry; that of the previous `c` on return.
+    dc_next: &'a mut [f32],
+}
+
+/// One step's gate gradients, batch row by row, from its activated `gates`, its output rows
+/// `out` (`h | c`), the previous cell state (row `b` at `c_prev.0[b * c_prev.1..]`) and the
+/// gradients arriving at the step; written into `d_gates`.
+fn backward_step(
+    hidden: usize,
+    gates: &[f32],
+    out: &[f32],
+    c_prev: (&[f32], usize),
+    grads: StepGrads<'_>,
+    d_gates: &mut [f32],
+) {
+    let width = 4 * hidden;
+    let (c_prev, c_prev_stride) = c_prev;
+    let rows = gates.chunks_exact(width).zip(d_gates.chunks_exact_mut(width)).zip(out.chunks_exact(2 * hidden));
+    let arriving = grads.output.chunks_exact(2 * hidden).zip(grads.dh_next.chunks_exact(hidden));
+    for (b, (((g, d), out), ((grad, dh_next), dc_next))) in
+        rows.zip(arriving.zip(grads.dc_next.chunks_exact_mut(hidden))).enumerate()
+    {
+        let (di, rest) = d.split_at_mut(hidden);
+        let (df, rest) = rest.split_at_mut(hidden);
+        let (dg, d_o) = rest.split_at_mut(hidden);
+        let c_prev = &c_prev[b * c_prev_stride..b * c_prev_stride + hidden];
+        let (grad_h, grad_c) = grad.split_at(hidden);
+        backward_row(g, &out[hidden..], c_prev, [grad_h, grad_c, dh_next], dc_next, di, df, dg, d_o);
+    }
+}
+
+nabla_tensor::wide_kernel! {
+    /// One batch row of [`backward_step`]: from the activated gates `g` (side by side), the
+    /// cell state `c` and the previous one, and the gradients of `h` and `c` arriving
+    /// (`grad_h`, `grad_c`, `dh_next`), writes the gates' gradients and, over `dc_next`, the
+    /// gradient of the previous cell state.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_row(
+        g: &[f32],
+        c: &[f32],
+        c_prev: &[f32],
+        arriving: [&[f32]; 3],
+        dc_next: &mut [f32],
+        di: &mut [f32],
+        df: &mut [f32],
+        dg: &mut [f32],
+        d_o: &mut [f32],
+    ) {
+        let n = dc_next.len();
+        let (gi, gf, gg, go) = (&g[..n], &g[n..2 * n], &g[2 * n..3 * n], &g[3 * n..4 * n]);
+        let (c, c_prev) = (&c[..n], &c_prev[..n]);
+        let [grad_h, grad_c, dh_next] = arriving.map(|a| &a[..n]);
+        let (di, df, dg, d_o) = (&mut di[..n], &mut df[..n], &mut dg[..n], &mut d_o[..n]);
+        for j in 0..n {
+            let (i, f, cell, o) = (gi[j], gf[j], gg[j], go[j]);
+            let tanh_c = tanh(c[j]);
+            let dh = grad_h[j] + dh_next[j];
+            let dc = grad_c[j] + dc_next[j] + dh * o * (1.0 - tanh_c * tanh_c);
+            di[j] = dc * cell * i * (1.0 - i);
+            df[j] = dc * c_prev[j] * f * (1.0 - f);
+            dg[j] = dc * i * (1.0 - cell * cell);
+            d_o[j] = dh * tanh_c * o * (1.0 - o);
+            dc_next[j] = dc * f;
+        }
     }
 }
 

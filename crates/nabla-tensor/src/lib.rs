@@ -53,7 +53,47 @@ pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradche
 pub use op::{BackwardContext, Op};
 /// Matrix multiply on plain slices, for fused op kernels.
 pub mod linalg {
-    pub use crate::kernels::gemm::{matmul_slices, matmul_slices_split};
+    pub use crate::kernels::gemm::{PackedRhs, matmul_packed, matmul_slices};
+}
+
+/// Defines a kernel function that runs compiled for AVX-512 on CPUs that have it, and as
+/// written elsewhere. The project builds for baseline x86-64, whose vectors are SSE2's 4
+/// lanes; a compute-bound loop (a rational tanh, say) then runs 16 lanes wide. The results are
+/// the same bits either way: Rust does not fuse a multiply and an add unless told to.
+///
+/// ```
+/// nabla_tensor::wide_kernel! {
+///     /// Squares every value.
+///     fn square(values: &mut [f32]) {
+///         values.iter_mut().for_each(|v| *v *= *v);
+///     }
+/// }
+/// let mut values = [3.0];
+/// square(&mut values);
+/// assert_eq!(values, [9.0]);
+/// ```
+#[macro_export]
+macro_rules! wide_kernel {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) {
+            // The body is inlined into each version below, so each is compiled for its target.
+            #[inline(always)]
+            fn body($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512($($arg: $ty),*) {
+                    body($($arg),*)
+                }
+                if ::std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has AVX-512F.
+                    return unsafe { avx512($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
 }
 
 /// Parallel element-wise maps for writing fused op kernels.

@@ -90,6 +90,32 @@ fn matmul_kernel_paths_match_a_naive_product() {
 }
 
 #[test]
+fn a_prepared_right_hand_matrix_gives_the_naive_product_for_every_layout() {
+    use nabla_tensor::linalg::{PackedRhs, matmul_packed};
+    let mut rng = StdRng::seed_from_u64(8);
+    // An LSTM step's shapes (32 rows, k within and past one block), edge tiles, one row.
+    for (m, k, n) in [(32, 256, 1024), (32, 300, 70), (13, 5, 33), (1, 3, 1)] {
+        let a = Tensor::uniform(&[m, k], -1.0, 1.0, &mut rng).unwrap().to_vec();
+        let b = Tensor::uniform(&[k, n], -1.0, 1.0, &mut rng).unwrap().to_vec();
+        let want = naive_matmul(&a, &b, m, k, n);
+        let transpose = |x: &[f32], rows: usize, cols: usize| -> Vec<f32> {
+            (0..rows * cols).map(|i| x[(i % rows) * cols + i / rows]).collect()
+        };
+        let (at, bt) = (transpose(&a, m, k), transpose(&b, k, n));
+        for (b_values, b_transposed) in [(&b, false), (&bt, true)] {
+            let packed = PackedRhs::new(k, n, b_values, b_transposed);
+            for (a_values, a_transposed) in [(&a, false), (&at, true)] {
+                let mut c = vec![f32::NAN; m * n];
+                matmul_packed(m, a_values, a_transposed, &packed, &mut c);
+                for (g, w) in c.iter().zip(&want) {
+                    assert_relative_eq!(*g, *w, epsilon = 1e-4, max_relative = 1e-4);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn matmul_takes_transposed_and_permuted_operands() {
     let mut rng = StdRng::seed_from_u64(7);
     let a = Tensor::uniform(&[3, 5, 4], -1.0, 1.0, &mut rng).unwrap();

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 /// Rows of the register tile (one broadcast of `A` each).
 const MR: usize = 14;
 /// Columns of the register tile (two vectors of 16).
-const NR: usize = 32;
+pub(crate) const NR: usize = 32;
 /// Steps of `k` per packed block: a `KC × NR` micro-panel of `B` is 32 KiB, within L1.
 const KC: usize = 256;
 /// Rows of `A` per packed block: `MC × KC` is 504 KiB, within L2.
@@ -26,9 +26,9 @@ const MC: usize = MR * 36;
 /// Columns of `B` per packed block: `KC × NC` is 4 MiB.
 const NC: usize = NR * 128;
 /// Up to this many rows of `C`, a row-major `B` is read in place rather than packed: packing
-/// it would cost as much as the product (an LSTM step multiplies 32 rows by a fixed `W_hh`,
-/// and packing `W_hh` twice per step was a fifth of the step). Beyond, packing pays, and it
-/// keeps power-of-two row strides from thrashing L1.
+/// it would cost as much as the product (a `B` used for many such products is better packed
+/// once, with [`pack_rhs`]). Beyond, packing pays, and it keeps power-of-two row strides from
+/// thrashing L1.
 const DIRECT_B_ROWS: usize = 4 * MR;
 
 /// Whether this CPU runs the kernel (the check is cached by the standard library).
@@ -54,6 +54,60 @@ impl View {
     }
 }
 
+/// `B` packed ahead of its products by [`pack_rhs`]: for each block of [`KC`] steps of `k`,
+/// the panels of [`NR`] columns across all of `n` (zero-padded to `n_padded`), each `kc` rows
+/// of `NR` values. The block at step `pc` starts at `pc · n_padded`, and within it the panel
+/// of column `j` at `j · kc`.
+#[derive(Clone, Copy)]
+pub(crate) struct Packed {
+    pub ptr: *const f32,
+    pub n_padded: usize,
+    /// The first column this view covers (a thread's share of the columns).
+    pub col: usize,
+}
+
+/// Where the kernel reads `B` from.
+#[derive(Clone, Copy)]
+pub(crate) enum Rhs {
+    /// In place (packed block by block as the product needs it).
+    View(View),
+    /// Packed ahead.
+    Packed(Packed),
+}
+
+impl Rhs {
+    /// The columns from `col` on.
+    ///
+    /// # Safety
+    /// `col` is inside the matrix.
+    unsafe fn columns_from(self, col: usize) -> Rhs {
+        match self {
+            // SAFETY: the caller's guarantee.
+            Rhs::View(view) => Rhs::View(unsafe { view.at(0, col) }),
+            Rhs::Packed(packed) => Rhs::Packed(Packed { col: packed.col + col, ..packed }),
+        }
+    }
+}
+
+/// The length of `B` (`k × n`) packed by [`pack_rhs`].
+pub(crate) fn packed_len(k: usize, n: usize) -> usize {
+    k * n.div_ceil(NR) * NR
+}
+
+/// Packs all of `B` (`k × n`) into `packed` ([`packed_len`] values, 64-byte aligned for the
+/// loads to stay within cache lines) in the layout [`Packed`] describes.
+///
+/// # Safety
+/// `b` is valid for `k × n`.
+pub(crate) unsafe fn pack_rhs(k: usize, n: usize, b: View, packed: &mut [f32]) {
+    let n_padded = n.div_ceil(NR) * NR;
+    for pc in (0..k).step_by(KC) {
+        let kc = KC.min(k - pc);
+        // SAFETY: the block lies inside `B`.
+        unsafe { pack_b(kc, n, b.at(pc, 0), &mut packed[pc * n_padded..(pc + kc) * n_padded], false) };
+    }
+}
+
 /// The output pointer, shared by the threads, each of which writes its own block of `C`.
 #[derive(Clone, Copy)]
 struct Out(*mut f32);
@@ -70,6 +124,8 @@ impl Out {
 // SAFETY: the operands are only read while the call that owns them waits for the threads.
 unsafe impl Send for View {}
 unsafe impl Sync for View {}
+unsafe impl Send for Packed {}
+unsafe impl Sync for Packed {}
 
 /// `C = A · B` for `A` `m × k`, `B` `k × n` and `C` `m × n` with row stride `ldc`, split across
 /// `threads` rayon tasks by whole tiles along the dimension with more of them.
@@ -78,7 +134,7 @@ unsafe impl Sync for View {}
 /// The CPU has AVX-512F; `a` and `b` are valid for every element of their shapes; `c` is
 /// valid for writes of `m` rows of `n` at stride `ldc` and overlaps neither operand.
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn matmul(m: usize, n: usize, k: usize, a: View, b: View, c: *mut f32, ldc: usize, threads: usize) {
+pub(crate) unsafe fn matmul(m: usize, n: usize, k: usize, a: View, b: Rhs, c: *mut f32, ldc: usize, threads: usize) {
     let (m_tiles, n_tiles) = (m.div_ceil(MR), n.div_ceil(NR));
     let out = Out(c);
     let parts = threads.min(m_tiles.max(n_tiles)).max(1);
@@ -90,7 +146,7 @@ pub(crate) unsafe fn matmul(m: usize, n: usize, k: usize, a: View, b: View, c: *
         (0..n.div_ceil(step)).into_par_iter().for_each(|part| {
             let (j, width) = (part * step, step.min(n - part * step));
             // SAFETY: columns `j..j + width` of `C` belong to this part alone.
-            unsafe { matmul_serial(m, width, k, a, b.at(0, j), out.at(j), ldc) };
+            unsafe { matmul_serial(m, width, k, a, b.columns_from(j), out.at(j), ldc) };
         });
     } else {
         let step = m_tiles.div_ceil(parts) * MR;
@@ -121,7 +177,7 @@ fn aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
 ///
 /// # Safety
 /// As for [`matmul`].
-unsafe fn matmul_serial(m: usize, n: usize, k: usize, a: View, b: View, c: *mut f32, ldc: usize) {
+unsafe fn matmul_serial(m: usize, n: usize, k: usize, a: View, b: Rhs, c: *mut f32, ldc: usize) {
     if k == 0 {
         for i in 0..m {
             // SAFETY: row `i` of `C` is valid for `n` writes.
@@ -132,40 +188,51 @@ unsafe fn matmul_serial(m: usize, n: usize, k: usize, a: View, b: View, c: *mut 
     PACKED.with(|cell| {
         let mut buffers = cell.borrow_mut();
         let (a_buffer, b_buffer) = &mut *buffers;
-        let b_packed = aligned(b_buffer, KC * NC.min(n.div_ceil(NR) * NR));
+        let b_packed = match b {
+            Rhs::View(_) => aligned(b_buffer, KC * NC.min(n.div_ceil(NR) * NR)),
+            Rhs::Packed(_) => &mut [],
+        };
         let a_packed = aligned(a_buffer, KC * MC.min(m.div_ceil(MR) * MR));
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
-                let direct = b.cs == 1 && m <= DIRECT_B_ROWS;
-                // SAFETY: the block lies inside `B`.
-                unsafe { pack_b(kc, nc, b.at(pc, jc), b_packed, direct) };
+                let direct = matches!(b, Rhs::View(view) if view.cs == 1 && m <= DIRECT_B_ROWS);
+                if let Rhs::View(view) = b {
+                    // SAFETY: the block lies inside `B`.
+                    unsafe { pack_b(kc, nc, view.at(pc, jc), b_packed, direct) };
+                }
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
                     // SAFETY: the block lies inside `A`.
                     unsafe { pack_a(mc, kc, a.at(ic, pc), a_packed) };
                     for jr in (0..nc).step_by(NR) {
                         let cols = NR.min(nc - jr);
-                        let panel = if direct && cols == NR {
-                            // SAFETY: the panel lies inside `B`.
-                            Panel { ptr: unsafe { b.at(pc, jc + jr).ptr }, stride: b.rs }
-                        } else {
-                            Panel { ptr: b_packed[jr * kc..].as_ptr(), stride: NR }
+                        // SAFETY: the panel lies inside `B` or its packed copy.
+                        let panel = unsafe {
+                            match b {
+                                Rhs::View(view) if direct && cols == NR => {
+                                    Panel { ptr: view.at(pc, jc + jr).ptr, stride: view.rs }
+                                }
+                                Rhs::View(_) => Panel { ptr: b_packed[jr * kc..].as_ptr(), stride: NR },
+                                Rhs::Packed(packed) => Panel {
+                                    ptr: packed.ptr.add(pc * packed.n_padded + (packed.col + jc + jr) * kc),
+                                    stride: NR,
+                                },
+                            }
                         };
                         for ir in (0..mc).step_by(MR) {
                             let tile = Tile { rows: MR.min(mc - ir), cols, accumulate: pc > 0 };
+                            let (a_panel, c_tile) =
+                                (a_packed[ir * kc..].as_ptr(), c.wrapping_add((ic + ir) * ldc + jc + jr));
                             // SAFETY: the packed panels hold `kc` steps of whole tiles; the
                             // tile's rows and columns lie inside `C`.
                             unsafe {
-                                kernel(
-                                    kc,
-                                    a_packed.as_ptr().add(ir * kc),
-                                    panel,
-                                    c.add((ic + ir) * ldc + jc + jr),
-                                    ldc,
-                                    tile,
-                                )
+                                match tile.rows {
+                                    1..=4 => kernel::<4>(kc, a_panel, panel, c_tile, ldc, tile),
+                                    5..=8 => kernel::<8>(kc, a_panel, panel, c_tile, ldc, tile),
+                                    _ => kernel::<MR>(kc, a_panel, panel, c_tile, ldc, tile),
+                                }
                             };
                         }
                     }
@@ -258,14 +325,16 @@ struct Panel {
     stride: usize,
 }
 
-/// The micro-kernel: `C[tile] (+)= Ã · B̃` for one packed `A` panel and one `B` panel.
+/// The micro-kernel: `C[tile] (+)= Ã · B̃` for one packed `A` panel and one `B` panel, over
+/// the panel's first `ROWS` rows (at most [`MR`]): a tile of fewer rows (the last of 32, say)
+/// runs a smaller kernel instead of multiplying the padding.
 ///
 /// # Safety
 /// AVX-512F is available; `a` holds `kc × MR` values and `b` `kc` rows of `NR`; `c` is valid
-/// for the tile's rows and columns at stride `ldc`.
+/// for the tile's rows (at most `ROWS`) and columns at stride `ldc`.
 #[target_feature(enable = "avx512f")]
-unsafe fn kernel(kc: usize, a: *const f32, b: Panel, c: *mut f32, ldc: usize, tile: Tile) {
-    let mut acc: [[__m512; 2]; MR] = [[_mm512_setzero_ps(); 2]; MR];
+unsafe fn kernel<const ROWS: usize>(kc: usize, a: *const f32, b: Panel, c: *mut f32, ldc: usize, tile: Tile) {
+    let mut acc: [[__m512; 2]; ROWS] = [[_mm512_setzero_ps(); 2]; ROWS];
     for p in 0..kc {
         // SAFETY: step `p` of both panels is in bounds.
         let row = unsafe { b.ptr.add(p * b.stride) };
@@ -325,8 +394,9 @@ mod tests {
         let values = |len: usize, seed: usize| -> Vec<f32> {
             (0..len).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5) - 1.0).collect()
         };
-        // Tile edges (13, 14, 15 rows; 31, 32, 33 columns), a k past one block, a single row
-        // and column, an empty k, and blocks past MC and NC.
+        // Tile edges (13, 14, 15 rows; 31, 32, 33 columns), tiles of 4 and 8 rows or fewer
+        // (32 = 14 + 14 + 4, 22 = 14 + 8), a k past one block, a single row and column, an
+        // empty k, and blocks past MC and NC.
         let shapes = [
             (1, 1, 1),
             (13, 31, 5),
@@ -337,6 +407,8 @@ mod tests {
             (3, 4, 0),
             (520, 40, 3),
             (20, 4100, 2),
+            (32, 64, 300),
+            (22, 40, 9),
         ];
         for (m, n, k) in shapes {
             let (a, b) = (values(m * k, 1), values(k * n, 2));
@@ -349,11 +421,17 @@ mod tests {
                     (View { ptr: a.as_ptr(), rs: k, cs: 1 }, View { ptr: b.as_ptr(), rs: n, cs: 1 }),
                     (View { ptr: at.as_ptr(), rs: 1, cs: m }, View { ptr: bt.as_ptr(), rs: 1, cs: k }),
                 ] {
-                    let mut c = vec![f32::NAN; m * n];
-                    // SAFETY: the views cover their matrices and `c` is m × n.
-                    unsafe { matmul(m, n, k, a_view, b_view, c.as_mut_ptr(), n, threads) };
-                    for (got, want) in c.iter().zip(&expected) {
-                        assert!((got - want).abs() <= 1e-4 * (1.0 + want.abs()), "{m}×{n}×{k}: {got} vs {want}");
+                    let mut packed = vec![f32::NAN; packed_len(k, n)];
+                    // SAFETY: the view covers `B`.
+                    unsafe { pack_rhs(k, n, b_view, &mut packed) };
+                    let packed = Rhs::Packed(Packed { ptr: packed.as_ptr(), n_padded: n.div_ceil(NR) * NR, col: 0 });
+                    for b_source in [Rhs::View(b_view), packed] {
+                        let mut c = vec![f32::NAN; m * n];
+                        // SAFETY: the views cover their matrices and `c` is m × n.
+                        unsafe { matmul(m, n, k, a_view, b_source, c.as_mut_ptr(), n, threads) };
+                        for (got, want) in c.iter().zip(&expected) {
+                            assert!((got - want).abs() <= 1e-4 * (1.0 + want.abs()), "{m}×{n}×{k}: {got} vs {want}");
+                        }
                     }
                 }
             }
@@ -377,7 +455,7 @@ mod tests {
                     n,
                     k,
                     View { ptr: a.as_ptr(), rs: k, cs: 1 },
-                    View { ptr: b.as_ptr(), rs: n, cs: 1 },
+                    Rhs::View(View { ptr: b.as_ptr(), rs: n, cs: 1 }),
                     c.as_mut_ptr(),
                     n,
                     threads,

@@ -123,7 +123,9 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
         let view = |mat: &MatRef<'_>| super::avx512::View { ptr: mat.values.as_ptr(), rs: mat.rs, cs: mat.cs };
         // SAFETY: the asserts above keep both operands inside their slices, `c` holds m × n,
         // and the CPU has AVX-512F.
-        unsafe { super::avx512::matmul(m, n, k, view(a), view(b), c.as_mut_ptr(), n, threads) };
+        unsafe {
+            super::avx512::matmul(m, n, k, view(a), super::avx512::Rhs::View(view(b)), c.as_mut_ptr(), n, threads)
+        };
         return;
     }
     let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
@@ -236,43 +238,6 @@ pub fn matmul_slices(
     c: &mut [f32],
 ) {
     let threads = if m * n * k < PARALLEL_WORK { 1 } else { rayon::current_num_threads() };
-    matmul_slices_on(threads, m, n, k, a, a_transposed, b, b_transposed, c);
-}
-
-/// [`matmul_slices`] split across all of rayon's threads whatever its size: for a caller that
-/// repeats a mid-sized product many times in a row from inside rayon's pool, where the other
-/// threads take their share by work stealing (an LSTM step's `h·W_hhᵀ`, 8 million
-/// multiply-adds: W5 35 → 32 ms with 2 threads; called from outside the pool, it gained
-/// nothing).
-///
-/// # Panics
-/// As [`matmul_slices`].
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_slices_split(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &[f32],
-    a_transposed: bool,
-    b: &[f32],
-    b_transposed: bool,
-    c: &mut [f32],
-) {
-    matmul_slices_on(rayon::current_num_threads(), m, n, k, a, a_transposed, b, b_transposed, c);
-}
-
-#[allow(clippy::too_many_arguments)]
-fn matmul_slices_on(
-    threads: usize,
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &[f32],
-    a_transposed: bool,
-    b: &[f32],
-    b_transposed: bool,
-    c: &mut [f32],
-) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul_slices: slice shorter than its matrix");
     if m * n == 0 {
         return;
@@ -281,5 +246,84 @@ fn matmul_slices_on(
     let (b_rs, b_cs) = if b_transposed { (1, k) } else { (n, 1) };
     let a = MatRef { values: a, rs: a_rs, cs: a_cs, transposed: a_transposed };
     let b = MatRef { values: b, rs: b_rs, cs: b_cs, transposed: b_transposed };
+    sgemm(m, n, k, &a, &b, c, threads);
+}
+
+/// A right-hand matrix `B` (`k × n`) prepared once for many products `A · B`: packed in the
+/// AVX-512 kernel's panel layout on CPUs that run it, a plain row-major copy elsewhere. An
+/// LSTM multiplies its `W_hhᵀ` by a 32-row `h` at every step; reading `W_hhᵀ` in place, its
+/// 4 KiB rows thrashed L1 and the TLB, and packing it for every product cost as much as the
+/// product.
+pub struct PackedRhs {
+    k: usize,
+    n: usize,
+    /// The values, from `start` on (a 64-byte boundary when packed).
+    values: Vec<f32>,
+    #[cfg_attr(any(feature = "blas", not(target_arch = "x86_64")), allow(dead_code))]
+    start: usize,
+    #[cfg_attr(any(feature = "blas", not(target_arch = "x86_64")), allow(dead_code))]
+    packed: bool,
+}
+
+impl PackedRhs {
+    /// Prepares `op(b)`: `b` is row-major `[k, n]`, or `[n, k]` when `b_transposed`.
+    ///
+    /// # Panics
+    /// When `b` is shorter than its matrix (a bug in the calling kernel).
+    pub fn new(k: usize, n: usize, b: &[f32], b_transposed: bool) -> PackedRhs {
+        assert!(b.len() >= k * n, "PackedRhs: slice shorter than its matrix");
+        let (rs, cs) = if b_transposed { (1, k) } else { (n, 1) };
+        #[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
+        if k > 0 && n > 0 && super::avx512::available() {
+            let len = super::avx512::packed_len(k, n);
+            let mut values = crate::pool::buffer(len + 16);
+            let start = values.as_ptr().align_offset(64).min(16);
+            let view = super::avx512::View { ptr: b.as_ptr(), rs, cs };
+            // SAFETY: the assert above keeps `view` inside `b`; the CPU has AVX-512F.
+            unsafe { super::avx512::pack_rhs(k, n, view, &mut values[start..start + len]) };
+            return PackedRhs { k, n, values, start, packed: true };
+        }
+        let mut values = crate::pool::buffer(k * n);
+        for (p, row) in values.chunks_exact_mut(n.max(1)).take(k).enumerate() {
+            row.iter_mut().enumerate().for_each(|(j, value)| *value = b[p * rs + j * cs]);
+        }
+        PackedRhs { k, n, values, start: 0, packed: false }
+    }
+}
+
+impl Drop for PackedRhs {
+    fn drop(&mut self) {
+        crate::pool::give(std::mem::take(&mut self.values));
+    }
+}
+
+/// `c = op(a) · b` for a prepared `b`, `a` row-major `[m, k]` (or `[k, m]` when
+/// `a_transposed`), split across all of rayon's threads whatever its size: for a product
+/// repeated many times in a row from inside rayon's pool, where the other threads take their
+/// share by work stealing (an LSTM step's `h·W_hhᵀ`, 8 million multiply-adds: W5 35 → 32 ms
+/// with 2 threads; called from outside the pool, it gained nothing).
+///
+/// # Panics
+/// When a slice is shorter than its matrix (a bug in the calling kernel).
+pub fn matmul_packed(m: usize, a: &[f32], a_transposed: bool, b: &PackedRhs, c: &mut [f32]) {
+    let (k, n) = (b.k, b.n);
+    assert!(a.len() >= m * k && c.len() >= m * n, "matmul_packed: slice shorter than its matrix");
+    if m * n == 0 {
+        return;
+    }
+    let threads = rayon::current_num_threads();
+    let (a_rs, a_cs) = if a_transposed { (1, m) } else { (k, 1) };
+    #[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
+    if b.packed {
+        let a = super::avx512::View { ptr: a.as_ptr(), rs: a_rs, cs: a_cs };
+        let n_padded = n.div_ceil(super::avx512::NR) * super::avx512::NR;
+        let b = super::avx512::Packed { ptr: b.values[b.start..].as_ptr(), n_padded, col: 0 };
+        // SAFETY: the assert above keeps `a` inside its slice and `c` holds m × n; `b` was
+        // packed for k × n on a CPU with AVX-512F.
+        unsafe { super::avx512::matmul(m, n, k, a, super::avx512::Rhs::Packed(b), c.as_mut_ptr(), n, threads) };
+        return;
+    }
+    let a = MatRef { values: a, rs: a_rs, cs: a_cs, transposed: a_transposed };
+    let b = MatRef { values: &b.values, rs: n, cs: 1, transposed: false };
     sgemm(m, n, k, &a, &b, c, threads);
 }
