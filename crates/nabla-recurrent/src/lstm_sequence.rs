@@ -154,34 +154,44 @@ impl Op for LstmSequence {
         let data = |shape: &[usize], values: Vec<f32>| {
             ArrayD::from_shape_vec(IxDyn(shape), values).expect("gradient shape").into_shared()
         };
-        let product = |m: usize, n: usize, a: &[f32], a_transposed: bool, b: &[f32], shape: &[usize]| {
-            let mut values = pool::buffer(m * n);
-            matmul_slices(m, n, rows, a, a_transposed, b, false, &mut values);
-            data(shape, values)
-        };
         let dx = needs[0].then(|| {
             let mut dx = pool::buffer(rows * input);
             matmul_slices(rows, input, width, &d_gates, false, &w_ih, false, &mut dx);
             data(&[steps, batch, input], dx)
         });
-        let dw_ih = needs[3].then(|| product(width, input, &d_gates, true, &x, &[width, input]));
-        let dw_hh = needs[4].then(|| {
-            // Each step's previous h, in step order: h0 for the first step visited.
-            let mut h_prev = pool::buffer(rows * hidden);
+        // Both weight gradients in one product, `d_gatesᵀ · [x | h_prev]`, so that `d_gates`
+        // (the largest operand, read transposed) is packed once rather than once for each.
+        let (dw_ih, dw_hh) = if needs[3] || needs[4] {
+            let joined = input + hidden;
+            let mut operands = pool::buffer(rows * joined);
             for (position, &t) in order.iter().enumerate() {
-                let target = &mut h_prev[t * batch * hidden..(t + 1) * batch * hidden];
-                match position.checked_sub(1).map(|p| order[p]) {
-                    None => target.copy_from_slice(&h0),
-                    Some(p) => target
-                        .chunks_exact_mut(hidden)
-                        .zip(out[p * step_out_len..(p + 1) * step_out_len].chunks_exact(2 * hidden))
-                        .for_each(|(row, h_and_c)| row.copy_from_slice(&h_and_c[..hidden])),
+                // Each step's previous h: h0 for the first step visited.
+                let previous = position.checked_sub(1).map(|p| order[p]);
+                for b in 0..batch {
+                    let (row, at) = ((t * batch + b) * joined, t * batch + b);
+                    operands[row..row + input].copy_from_slice(&x[at * input..(at + 1) * input]);
+                    operands[row + input..row + joined].copy_from_slice(match previous {
+                        None => &h0[b * hidden..(b + 1) * hidden],
+                        Some(p) => &out[(p * batch + b) * 2 * hidden..][..hidden],
+                    });
                 }
             }
-            let dw = product(width, hidden, &d_gates, true, &h_prev, &[width, hidden]);
-            pool::give(h_prev);
-            dw
-        });
+            let mut both = pool::buffer(width * joined);
+            matmul_slices(width, joined, rows, &d_gates, true, &operands, false, &mut both);
+            pool::give(operands);
+            let columns = |from: usize, len: usize| {
+                let mut values = pool::buffer(width * len);
+                values.chunks_exact_mut(len).zip(both.chunks_exact(joined)).for_each(|(v, row)| {
+                    v.copy_from_slice(&row[from..from + len]);
+                });
+                data(&[width, len], values)
+            };
+            let weights = (needs[3].then(|| columns(0, input)), needs[4].then(|| columns(input, hidden)));
+            pool::give(both);
+            weights
+        } else {
+            (None, None)
+        };
         let d_bias = (ctx.inputs.len() > 5 && (needs[5] || needs[6])).then(|| {
             let mut db = vec![0.0f32; width];
             d_gates.chunks_exact(width).for_each(|row| db.iter_mut().zip(row).for_each(|(s, v)| *s += v));

@@ -285,26 +285,43 @@ unsafe fn pack_b(kc: usize, nc: usize, b: View, packed: &mut [f32], only_partial
 /// # Safety
 /// `a` is valid for `mc × kc`.
 unsafe fn pack_a(mc: usize, kc: usize, a: View, packed: &mut [f32]) {
-    for (panel, dst) in packed.chunks_exact_mut(kc * MR).take(mc.div_ceil(MR)).enumerate() {
+    let panels = mc.div_ceil(MR);
+    if a.rs == 1 {
+        // A transposed `A` (a weight gradient's `xᵀ`): column by column of the block, each a
+        // contiguous run of `mc` values spread over the panels. Panel by panel instead, each
+        // column's `MR` values were a row's stride apart, a new page (and, at strides of 4 KiB,
+        // the same L1 set) for every one.
+        if mc % MR != 0 {
+            packed[(panels - 1) * kc * MR..panels * kc * MR].fill(0.0);
+        }
+        for p in 0..kc {
+            // SAFETY: column `p`, rows `0..mc`, lies inside the block.
+            let column = unsafe { std::slice::from_raw_parts(a.ptr.add(p * a.cs), mc) };
+            let (whole, rest) = column.as_chunks::<MR>();
+            for (panel, values) in whole.iter().enumerate() {
+                let at = panel * kc * MR + p * MR;
+                // A known length: plain vector moves, not a call to memmove.
+                *<&mut [f32; MR]>::try_from(&mut packed[at..at + MR]).expect("MR values") = *values;
+            }
+            if !rest.is_empty() {
+                let at = whole.len() * kc * MR + p * MR;
+                packed[at..at + rest.len()].copy_from_slice(rest);
+            }
+        }
+        return;
+    }
+    for (panel, dst) in packed.chunks_exact_mut(kc * MR).take(panels).enumerate() {
         let (i0, height) = (panel * MR, MR.min(mc - panel * MR));
         if height < MR {
             dst.fill(0.0);
         }
-        if a.rs == 1 {
-            for (p, column) in dst.chunks_exact_mut(MR).enumerate() {
-                // SAFETY: column `p`, rows `i0..i0 + height` lie inside the block.
-                let src = unsafe { std::slice::from_raw_parts(a.ptr.add(p * a.cs + i0), height) };
-                column[..height].copy_from_slice(src);
-            }
-        } else {
-            // Column by column, reading the panel's rows side by side (MR sequential streams).
-            // SAFETY: rows `i0..i0 + height` start inside the block.
-            let rows: [*const f32; MR] = std::array::from_fn(|i| unsafe { a.ptr.add((i0 + i.min(height - 1)) * a.rs) });
-            for (p, column) in dst.chunks_exact_mut(MR).enumerate() {
-                for (value, row) in column[..height].iter_mut().zip(&rows) {
-                    // SAFETY: (row, p) lies inside the block.
-                    *value = unsafe { *row.add(p * a.cs) };
-                }
+        // Column by column, reading the panel's rows side by side (MR sequential streams).
+        // SAFETY: rows `i0..i0 + height` start inside the block.
+        let rows: [*const f32; MR] = std::array::from_fn(|i| unsafe { a.ptr.add((i0 + i.min(height - 1)) * a.rs) });
+        for (p, column) in dst.chunks_exact_mut(MR).enumerate() {
+            for (value, row) in column[..height].iter_mut().zip(&rows) {
+                // SAFETY: (row, p) lies inside the block.
+                *value = unsafe { *row.add(p * a.cs) };
             }
         }
     }

@@ -119,6 +119,15 @@ pub fn zeros_written(len: usize) -> Vec<f32> {
     values
 }
 
+/// An array of zeros of shape `dim` in a buffer from [`zeros_written`]: for a gradient that
+/// a backward pass adds into or fills only in part (a slice's, a gather's). W5's gradient of
+/// its LSTM output, 2.3 MB of which the loss reads one step, was a fresh mapping each step,
+/// and reading it faulted 560 times a step.
+pub(crate) fn zeros_array(dim: IxDyn) -> ArrayD<f32> {
+    let len = ndarray::Dimension::size(&dim);
+    ArrayD::from_shape_vec(dim, zeros_written(len)).expect("one value per element")
+}
+
 /// The values in row-major order: borrowed when the array is already contiguous, copied
 /// otherwise (through ndarray's `assign`, whose strided inner loops are far faster than
 /// element-by-element iteration, e.g. for the transposed views that matmul's backward

@@ -23,7 +23,7 @@ impl Op for IndexSelect {
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let mut grad = ArrayD::zeros(ctx.inputs[0].raw_dim());
+        let mut grad = crate::kernels::elementwise::zeros_array(ctx.inputs[0].raw_dim());
         for (position, &index) in self.indices.iter().enumerate() {
             let mut row = grad.index_axis_mut(Axis(self.axis), index);
             row += &ctx.grad_output.index_axis(Axis(self.axis), position);
@@ -58,7 +58,7 @@ impl Op for Gather {
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let mut grad = ArrayD::zeros(ctx.inputs[0].raw_dim());
+        let mut grad = crate::kernels::elementwise::zeros_array(ctx.inputs[0].raw_dim());
         for ((at, &i), &g) in self.index.indexed_iter().zip(ctx.grad_output.iter()) {
             grad[self.source(&at, i)] += g;
         }

@@ -56,7 +56,7 @@ impl Op for Narrow {
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        let mut grad = ndarray::ArrayD::zeros(ctx.inputs[0].raw_dim());
+        let mut grad = crate::kernels::elementwise::zeros_array(ctx.inputs[0].raw_dim());
         grad.slice_axis_mut(Axis(self.axis), Slice::from(self.start..self.start + self.len)).assign(ctx.grad_output);
         Ok(vec![Some(grad.into_shared())])
     }
