@@ -8,6 +8,7 @@ use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::linalg::{PackedRhs, matmul_packed, matmul_slices};
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result, pool};
 use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
 
 use crate::kernels::{sigmoid, tanh};
 
@@ -77,6 +78,9 @@ impl Sizes {
                 4 * hidden,
                 &shapes[1..]
             )));
+        }
+        if steps == 0 || batch == 0 || hidden == 0 {
+            return Err(Error::Empty { op: "lstm", shape: shapes[0].iter().copied().chain([hidden]).collect() });
         }
         Ok(Sizes { steps, batch, input, hidden })
     }
@@ -221,10 +225,27 @@ impl Drop for LstmSequence {
     }
 }
 
-/// One step's gate arithmetic, batch row by row: activates `gates` (the input products with
-/// the biases) plus `recurrent` (`h·W_hhᵀ`) in place, and writes the new state over the
-/// previous one in `h` and `c` (`[B, H]`) and into `out`'s rows (`h | c`).
+/// Batch rows per part of a step's gate arithmetic: one part per thread, so that the threads
+/// that shared the step's product keep working instead of waiting (and falling asleep) while
+/// one thread does the rest.
+fn rows_per_part(batch: usize) -> usize {
+    batch.div_ceil(rayon::current_num_threads()).max(1)
+}
+
+/// One step's gate arithmetic, in parts of batch rows on rayon's threads: activates `gates`
+/// (the input products with the biases) plus `recurrent` (`h·W_hhᵀ`) in place, and writes
+/// the new state over the previous one in `h` and `c` (`[B, H]`) and into `out`'s rows
+/// (`h | c`).
 fn forward_step(hidden: usize, gates: &mut [f32], recurrent: &[f32], h: &mut [f32], c: &mut [f32], out: &mut [f32]) {
+    let (width, part) = (4 * hidden, rows_per_part(c.len() / hidden.max(1)));
+    let gate_parts = gates.par_chunks_mut(part * width).zip(recurrent.par_chunks(part * width));
+    let state_parts =
+        h.par_chunks_mut(part * hidden).zip(c.par_chunks_mut(part * hidden)).zip(out.par_chunks_mut(part * 2 * hidden));
+    gate_parts.zip(state_parts).for_each(|((g, r), ((h, c), out))| forward_rows(hidden, g, r, h, c, out));
+}
+
+/// [`forward_step`] for some batch rows, one after another.
+fn forward_rows(hidden: usize, gates: &mut [f32], recurrent: &[f32], h: &mut [f32], c: &mut [f32], out: &mut [f32]) {
     let width = 4 * hidden;
     let rows = gates.chunks_exact_mut(width).zip(recurrent.chunks_exact(width));
     let states = h.chunks_exact_mut(hidden).zip(c.chunks_exact_mut(hidden)).zip(out.chunks_exact_mut(2 * hidden));
@@ -268,10 +289,33 @@ struct StepGrads<'a> {
     dc_next: &'a mut [f32],
 }
 
-/// One step's gate gradients, batch row by row, from its activated `gates`, its output rows
-/// `out` (`h | c`), the previous cell state (row `b` at `c_prev.0[b * c_prev.1..]`) and the
-/// gradients arriving at the step; written into `d_gates`.
+/// One step's gate gradients, in parts of batch rows on rayon's threads (as in
+/// [`forward_step`]), from its activated `gates`, its output rows `out` (`h | c`), the
+/// previous cell state (row `b` at `c_prev.0[b * c_prev.1..]`) and the gradients arriving at
+/// the step; written into `d_gates`.
 fn backward_step(
+    hidden: usize,
+    gates: &[f32],
+    out: &[f32],
+    c_prev: (&[f32], usize),
+    grads: StepGrads<'_>,
+    d_gates: &mut [f32],
+) {
+    let (width, part) = (4 * hidden, rows_per_part(grads.dc_next.len() / hidden.max(1)));
+    let (c_prev, c_prev_stride) = c_prev;
+    let (output, dh_next) = (grads.output, grads.dh_next);
+    let writes = d_gates.par_chunks_mut(part * width).zip(grads.dc_next.par_chunks_mut(part * hidden));
+    writes.enumerate().for_each(|(index, (d, dc_next))| {
+        let (first, rows) = (index * part, dc_next.len() / hidden);
+        let range = |len: usize| first * len..(first + rows) * len;
+        let grads = StepGrads { output: &output[range(2 * hidden)], dh_next: &dh_next[range(hidden)], dc_next };
+        let c_prev = (&c_prev[first * c_prev_stride..], c_prev_stride);
+        backward_rows(hidden, &gates[range(width)], &out[range(2 * hidden)], c_prev, grads, d);
+    });
+}
+
+/// [`backward_step`] for some batch rows, one after another.
+fn backward_rows(
     hidden: usize,
     gates: &[f32],
     out: &[f32],
