@@ -291,7 +291,7 @@ unsafe fn pack_a(mc: usize, kc: usize, a: View, packed: &mut [f32]) {
         // contiguous run of `mc` values spread over the panels. Panel by panel instead, each
         // column's `MR` values were a row's stride apart, a new page (and, at strides of 4 KiB,
         // the same L1 set) for every one.
-        if mc % MR != 0 {
+        if !mc.is_multiple_of(MR) {
             packed[(panels - 1) * kc * MR..panels * kc * MR].fill(0.0);
         }
         for p in 0..kc {
