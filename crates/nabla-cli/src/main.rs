@@ -42,7 +42,16 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// Runs the command on rayon's pool ([`nabla_tensor::on_pool`]): the training loops' ops then
+/// share their parallel work by work stealing rather than waking the pool for each.
 fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Bench(bench::BenchArgs { threads: Some(threads), .. }) = &cli.command {
+        rayon_threads(*threads)?;
+    }
+    nabla_tensor::on_pool(|| run_on_pool(cli))
+}
+
+fn run_on_pool(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Tour { out, quick, only } => {
             interrupt::install();
@@ -63,9 +72,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sample(args) => println!("{}", sample::run(&args)?),
         Command::Style(args) => println!("{}", style::run(&args)?),
         Command::Bench(args) => {
-            if let Some(threads) = args.threads {
-                rayon_threads(threads)?;
-            }
             println!("{:<4} {:<42} {:>12} {:>10}  unit", "id", "workload", "ms/step", "figure");
             let measurements = bench::measure(&args.only, args.seconds, &mut |m| {
                 let (id, workload, unit) = (m.id, m.workload, m.unit);

@@ -41,6 +41,7 @@ mod kernels;
 pub mod math;
 mod op;
 mod ops;
+mod parallel;
 pub mod pool;
 mod random;
 pub mod shape;
@@ -51,6 +52,7 @@ pub use denormal::set_flush_denormal;
 pub use error::{Error, Result, Shape};
 pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradcheck};
 pub use op::{BackwardContext, Op};
+pub use parallel::on_pool;
 /// Matrix multiply on plain slices, for fused op kernels.
 pub mod linalg {
     pub use crate::kernels::gemm::{PackedRhs, matmul_packed, matmul_slices};
