@@ -98,6 +98,40 @@ fn a_batch_unfolded_in_chunks_of_images_gives_each_images_own_results() {
 }
 
 #[test]
+fn a_large_image_computed_in_blocks_of_rows_matches_the_definition() {
+    // 35 × 45 = 1575 output positions: the forward runs in blocks of 11 output rows (the last
+    // of 2), with groups, stride, padding and dilation.
+    let config = Conv2dConfig {
+        stride: (2, 1),
+        padding: (1, 2),
+        dilation: (1, 2),
+        groups: 2,
+        ..Conv2dConfig::new(4, 6, 3)
+    };
+    let conv = Conv2d::new(config, &mut StdRng::seed_from_u64(5)).unwrap();
+    let (height, width) = (70, 45);
+    let x = uniform(&[1, 4, height, width], -1.0, 1.0, 6);
+    let y = conv.forward(&x).unwrap();
+    assert_eq!(y.shape(), [1, 6, 35, 45]);
+    let (xv, wv, bv, yv) = (x.to_vec(), conv.weight.to_vec(), conv.bias.as_ref().unwrap().to_vec(), y.to_vec());
+    for o in 0..6 {
+        let group = o / 3;
+        for (oh, ow) in (0..35).flat_map(|oh| (0..45).map(move |ow| (oh, ow))) {
+            let mut sum = f64::from(bv[o]);
+            for (c, ki, kj) in (0..2).flat_map(|c| (0..3).flat_map(move |ki| (0..3).map(move |kj| (c, ki, kj)))) {
+                let (ih, iw) = ((oh * 2 + ki) as isize - 1, (ow + kj * 2) as isize - 2);
+                if (0..height as isize).contains(&ih) && (0..width as isize).contains(&iw) {
+                    let input = xv[((group * 2 + c) * height + ih as usize) * width + iw as usize];
+                    sum += f64::from(wv[((o * 2 + c) * 3 + ki) * 3 + kj]) * f64::from(input);
+                }
+            }
+            let got = yv[(o * 35 + oh) * 45 + ow];
+            assert!((f64::from(got) - sum).abs() < 1e-4, "({o}, {oh}, {ow}): {got} vs {sum}");
+        }
+    }
+}
+
+#[test]
 fn pooling_passes_gradcheck_including_stride_unlike_kernel() {
     // Distinct values spaced wider than the finite-difference step, so arg-maxes hold still.
     let order: Vec<f32> = (0..2 * 2 * 7 * 6).map(|i| ((i * 37) % 168) as f32 * 0.05).collect();

@@ -15,6 +15,8 @@ pub(crate) struct Geometry {
     /// The kernel positions `(rows, columns)`: the convolution's output size, or for a
     /// transposed convolution the size of its input.
     pub positions: (usize, usize),
+    /// The first row of positions the column matrix covers (0; more for a block of rows).
+    pub first_row: usize,
 }
 
 impl Geometry {
@@ -57,7 +59,7 @@ impl Geometry {
                     let lo = if offset < 0 { (-offset + stride - 1) / stride } else { 0 } as usize;
                     let hi = if width - 1 - offset < 0 { 0 } else { ((width - 1 - offset) / stride + 1) as usize };
                     let (lo, hi) = (lo.min(out_w), hi.min(out_w));
-                    for oh in 0..out_h {
+                    for oh in self.first_row..self.first_row + out_h {
                         let ih = (oh * self.stride.0 + ki * self.dilation.0) as isize - self.padding.0 as isize;
                         let inside = ih >= 0 && ih < height && lo < hi;
                         let source = || {
@@ -148,7 +150,8 @@ mod tests {
             ((1, 1), (3, 3), (0, 0), (1, 1), (7, 8)),
             ((3, 3), (1, 1), (2, 2), (1, 1), (1, 1)),
         ] {
-            let mut g = Geometry { channels: 2, height, width, kernel, stride, padding, dilation, positions: (0, 0) };
+            let mut g =
+                Geometry { channels: 2, height, width, kernel, stride, padding, dilation, positions: (0, 0), first_row: 0 };
             g.positions = g.convolution_positions().expect("the kernel fits");
             let image: Vec<f32> = (0..2 * height * width).map(|i| i as f32 * 0.5 - 3.0).collect();
             let expected = im2col_by_element(&g, &image);
