@@ -101,13 +101,8 @@ fn a_batch_unfolded_in_chunks_of_images_gives_each_images_own_results() {
 fn a_large_image_computed_in_blocks_of_rows_matches_the_definition() {
     // 35 × 45 = 1575 output positions: the forward runs in blocks of 11 output rows (the last
     // of 2), with groups, stride, padding and dilation.
-    let config = Conv2dConfig {
-        stride: (2, 1),
-        padding: (1, 2),
-        dilation: (1, 2),
-        groups: 2,
-        ..Conv2dConfig::new(4, 6, 3)
-    };
+    let config =
+        Conv2dConfig { stride: (2, 1), padding: (1, 2), dilation: (1, 2), groups: 2, ..Conv2dConfig::new(4, 6, 3) };
     let conv = Conv2d::new(config, &mut StdRng::seed_from_u64(5)).unwrap();
     let (height, width) = (70, 45);
     let x = uniform(&[1, 4, height, width], -1.0, 1.0, 6);

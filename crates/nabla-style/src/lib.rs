@@ -14,6 +14,7 @@
 //! - [`images`]: the bundled astronaut, gravel, brick and Hubble images.
 
 mod extractor;
+mod gram;
 pub mod images;
 mod losses;
 mod transfer;

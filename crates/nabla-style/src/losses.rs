@@ -4,6 +4,8 @@
 
 use nabla_tensor::{Error, Result, Tensor};
 
+use crate::gram::GramOp;
+
 /// `G = F Fᵀ / (C·H·W)` for features `[N, C, H, W]` flattened to `F` `[N, C, H·W]`: `[N, C, C]`.
 ///
 /// # Errors
@@ -21,7 +23,7 @@ pub fn gram_matrix(features: &Tensor) -> Result<Tensor> {
         return Err(Error::Empty { op: "gram_matrix", shape: features.shape().to_vec() });
     }
     let flat = features.reshape(&[n as isize, c as isize, (h * w) as isize])?;
-    flat.matmul(&flat.transpose(1, 2)?)?.div_scalar((c * h * w) as f32)
+    Tensor::apply(GramOp { scale: (c * h * w) as f32 }, &[&flat])
 }
 
 /// The mean squared difference between the image's features and the content's.

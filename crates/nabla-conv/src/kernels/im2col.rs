@@ -150,8 +150,17 @@ mod tests {
             ((1, 1), (3, 3), (0, 0), (1, 1), (7, 8)),
             ((3, 3), (1, 1), (2, 2), (1, 1), (1, 1)),
         ] {
-            let mut g =
-                Geometry { channels: 2, height, width, kernel, stride, padding, dilation, positions: (0, 0), first_row: 0 };
+            let mut g = Geometry {
+                channels: 2,
+                height,
+                width,
+                kernel,
+                stride,
+                padding,
+                dilation,
+                positions: (0, 0),
+                first_row: 0,
+            };
             g.positions = g.convolution_positions().expect("the kernel fits");
             let image: Vec<f32> = (0..2 * height * width).map(|i| i as f32 * 0.5 - 3.0).collect();
             let expected = im2col_by_element(&g, &image);

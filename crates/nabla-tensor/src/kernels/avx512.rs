@@ -9,8 +9,8 @@
 
 use std::arch::x86_64::{
     __m512, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
-    _mm512_set1_ps, _mm512_setzero_ps, _mm512_shuffle_f32x4, _mm512_shuffle_ps, _mm512_storeu_ps,
-    _mm512_unpackhi_ps, _mm512_unpacklo_ps,
+    _mm512_set1_ps, _mm512_setzero_ps, _mm512_shuffle_f32x4, _mm512_shuffle_ps, _mm512_storeu_ps, _mm512_unpackhi_ps,
+    _mm512_unpacklo_ps,
 };
 use std::cell::RefCell;
 
@@ -272,7 +272,9 @@ unsafe fn pack_b(kc: usize, nc: usize, b: View, packed: &mut [f32], only_partial
             for p0 in (0..blocked).step_by(16) {
                 for half in [0, 16] {
                     // SAFETY: the 16 × 16 block at (p0, j0 + half) lies inside `B` and the panel.
-                    unsafe { transpose16(b.ptr.add(p0 + (j0 + half) * b.cs), b.cs, dst[p0 * NR + half..].as_mut_ptr(), NR) };
+                    unsafe {
+                        transpose16(b.ptr.add(p0 + (j0 + half) * b.cs), b.cs, dst[p0 * NR + half..].as_mut_ptr(), NR)
+                    };
                 }
             }
             // The rest row by row, reading the panel's columns side by side (NR strided streams).
@@ -315,11 +317,12 @@ unsafe fn transpose16(src: *const f32, src_stride: usize, dst: *mut f32, dst_str
         let (a, b) = (r[base + i % 4], r[base + 4 + i % 4]);
         if i % 8 < 4 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xDD>(a, b) }
     });
-    for (i, row) in (0..16).map(|i| {
-        let (a, b) = (t[i % 8], t[8 + i % 8]);
-        if i < 8 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xDD>(a, b) }
-    })
-    .enumerate()
+    for (i, row) in (0..16)
+        .map(|i| {
+            let (a, b) = (t[i % 8], t[8 + i % 8]);
+            if i < 8 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xDD>(a, b) }
+        })
+        .enumerate()
     {
         // SAFETY: the caller's guarantee covers the 16 rows written.
         unsafe { _mm512_storeu_ps(dst.add(i * dst_stride), row) };
