@@ -99,16 +99,18 @@ fn a_batch_unfolded_in_chunks_of_images_gives_each_images_own_results() {
 
 #[test]
 fn a_large_image_computed_in_blocks_of_rows_matches_the_definition() {
-    // 35 × 45 = 1575 output positions: the forward runs in blocks of 11 output rows (the last
-    // of 2), with groups, stride, padding and dilation.
+    // 35 × 45 = 1575 output positions: the forward and the input gradient run in blocks of 11
+    // output rows (the last of 2), with groups, stride, padding and dilation.
     let config =
         Conv2dConfig { stride: (2, 1), padding: (1, 2), dilation: (1, 2), groups: 2, ..Conv2dConfig::new(4, 6, 3) };
     let conv = Conv2d::new(config, &mut StdRng::seed_from_u64(5)).unwrap();
     let (height, width) = (70, 45);
     let x = uniform(&[1, 4, height, width], -1.0, 1.0, 6);
-    let y = conv.forward(&x).unwrap();
-    assert_eq!(y.shape(), [1, 6, 35, 45]);
-    let (xv, wv, bv, yv) = (x.to_vec(), conv.weight.to_vec(), conv.bias.as_ref().unwrap().to_vec(), y.to_vec());
+    let (yv, dx, _) = conv_results(&conv, &conv.weight, &x);
+    assert_eq!(yv.len(), 6 * 35 * 45);
+    let r = uniform(&[6, 35, 45], -1.0, 1.0, 99).to_vec();
+    let (xv, wv, bv) = (x.to_vec(), conv.weight.to_vec(), conv.bias.as_ref().unwrap().to_vec());
+    let mut dx_expected = vec![0.0f64; xv.len()];
     for o in 0..6 {
         let group = o / 3;
         for (oh, ow) in (0..35).flat_map(|oh| (0..45).map(move |ow| (oh, ow))) {
@@ -116,13 +118,18 @@ fn a_large_image_computed_in_blocks_of_rows_matches_the_definition() {
             for (c, ki, kj) in (0..2).flat_map(|c| (0..3).flat_map(move |ki| (0..3).map(move |kj| (c, ki, kj)))) {
                 let (ih, iw) = ((oh * 2 + ki) as isize - 1, (ow + kj * 2) as isize - 2);
                 if (0..height as isize).contains(&ih) && (0..width as isize).contains(&iw) {
-                    let input = xv[((group * 2 + c) * height + ih as usize) * width + iw as usize];
-                    sum += f64::from(wv[((o * 2 + c) * 3 + ki) * 3 + kj]) * f64::from(input);
+                    let at = ((group * 2 + c) * height + ih as usize) * width + iw as usize;
+                    let weight = f64::from(wv[((o * 2 + c) * 3 + ki) * 3 + kj]);
+                    sum += weight * f64::from(xv[at]);
+                    dx_expected[at] += weight * f64::from(r[(o * 35 + oh) * 45 + ow]);
                 }
             }
             let got = yv[(o * 35 + oh) * 45 + ow];
             assert!((f64::from(got) - sum).abs() < 1e-4, "({o}, {oh}, {ow}): {got} vs {sum}");
         }
+    }
+    for (at, (got, want)) in dx.iter().zip(&dx_expected).enumerate() {
+        assert!((f64::from(*got) - want).abs() < 1e-4, "dx at {at}: {got} vs {want}");
     }
 }
 

@@ -74,16 +74,35 @@ impl Layout {
 
     /// [`col2im`], split by channel like [`Layout::unfold`].
     fn fold(&self, cols: &[f32], image: &mut [f32], row_stride: usize) {
-        let g = &self.geometry;
         if !self.split_by_channel() {
-            return col2im(g, cols, image, row_stride);
+            return col2im(&self.geometry, cols, image, row_stride);
         }
-        let one = Geometry { channels: 1, ..*g };
-        let rows = g.kernel.0 * g.kernel.1 * row_stride;
-        image
-            .par_chunks_mut(g.height * g.width)
-            .zip(cols.par_chunks(rows))
-            .for_each(|(plane, cols)| col2im(&one, cols, plane, row_stride));
+        fold_by_channel(&self.geometry, cols, image, row_stride);
+    }
+
+    /// `x += col2im(wᵀ · dy)` for one image's group (`w` `out_channels × rows`, `dy` its
+    /// output gradient's planes, `x` the input gradient's), block by block of output rows as
+    /// in [`Layout::forward_in_blocks`]: whole, style transfer's image made 37 MB of columns.
+    /// The blocks run one after another (neighbouring blocks add into the same input rows);
+    /// each block's product and fold use every thread.
+    fn backward_input_in_blocks(&self, w: &[f32], dy: &[f32], out_channels: usize, x: &mut [f32]) {
+        let g = &self.geometry;
+        let ((out_h, out_w), rows) = (g.positions, g.rows());
+        let block_rows = (BLOCK_COLUMNS / out_w.max(1)).max(1);
+        let most = block_rows * out_w;
+        let (mut cols, mut block_dy) = (pool::buffer(rows * most), pool::buffer(out_channels * most));
+        for first_row in (0..out_h).step_by(block_rows) {
+            let block = Geometry { positions: (block_rows.min(out_h - first_row), out_w), first_row, ..*g };
+            let columns = block.positions.0 * out_w;
+            for (channel, values) in block_dy.chunks_exact_mut(columns).take(out_channels).enumerate() {
+                values.copy_from_slice(&dy[channel * out_h * out_w + first_row * out_w..][..columns]);
+            }
+            let (cols, block_dy) = (&mut cols[..rows * columns], &block_dy[..out_channels * columns]);
+            matmul_slices(rows, columns, out_channels, w, true, block_dy, false, cols);
+            fold_by_channel(&block, cols, x, columns);
+        }
+        pool::give(cols);
+        pool::give(block_dy);
     }
 
     /// `y = w · im2col(x)` for one image's group (`w` `out_channels × rows`, `y` its output
@@ -255,6 +274,16 @@ impl Planes {
     }
 }
 
+/// [`col2im`] on rayon's threads, one channel plane each.
+fn fold_by_channel(g: &Geometry, cols: &[f32], image: &mut [f32], row_stride: usize) {
+    let one = Geometry { channels: 1, ..*g };
+    let rows = g.kernel.0 * g.kernel.1 * row_stride;
+    image
+        .par_chunks_mut(g.height * g.width)
+        .zip(cols.par_chunks(rows))
+        .for_each(|(plane, cols)| col2im(&one, cols, plane, row_stride));
+}
+
 /// The op: inputs `x`, `weight`, and optionally `bias`.
 pub(crate) struct ConvOp(pub(crate) ConvSpec);
 
@@ -375,7 +404,9 @@ impl Op for ConvOp {
                             }
                             matmul_slices(cog, rows, columns, &dy_g, false, &cols, true, &mut dw[w_range.clone()]);
                         }
-                        if need_dx {
+                        if need_dx && per_chunk == 1 && positions >= 2 * BLOCK_COLUMNS {
+                            layout.backward_input_in_blocks(&w[w_range], &dy_g, cog, x_planes.of_image_mut(dx));
+                        } else if need_dx {
                             matmul_slices(rows, columns, cog, &w[w_range], true, &dy_g, false, &mut cols);
                             for (image, dx) in dx.chunks_mut(in_len).enumerate() {
                                 layout.fold(&cols[image * positions..], x_planes.of_image_mut(dx), columns);
