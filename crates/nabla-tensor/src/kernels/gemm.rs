@@ -251,9 +251,10 @@ pub fn matmul_slices(
 
 /// A right-hand matrix `B` (`k × n`) prepared once for many products `A · B`: packed in the
 /// AVX-512 kernel's panel layout on CPUs that run it, a plain row-major copy elsewhere. An
-/// LSTM multiplies its `W_hhᵀ` by a 32-row `h` at every step; reading `W_hhᵀ` in place, its
-/// 4 KiB rows thrashed L1 and the TLB, and packing it for every product cost as much as the
-/// product.
+/// LSTM multiplies its `W_hhᵀ` by a 32-row `h` at every step. Read in place, a panel's rows lie
+/// 4 KiB apart (each on its own page, all in the same L1 set), and packing it for every product
+/// cost as much as the product; packed once per pass, with the LSTM's other changes, W5 went
+/// from 31–35 to 17–18 ms.
 pub struct PackedRhs {
     k: usize,
     n: usize,
