@@ -8,7 +8,7 @@
 
 /// Runs `f` on one of rayon's threads and returns its result: wrap a training loop (or a whole
 /// program) in it. `nabla` runs every command this way; the autoencoder step (W8) took
-/// 3.4–3.8 ms a step from the main thread and 3.0–3.1 ms on the pool, with 2 threads.
+/// 3.6–3.9 ms a step from the main thread and 3.0–3.1 ms on the pool, with 2 threads.
 ///
 /// ```
 /// use nabla_tensor::Tensor;

@@ -42,8 +42,8 @@ struct Layout {
 /// ran at a fraction of the kernel's speed (docs/performance.md).
 const MIN_COLUMNS: usize = 256;
 
-/// Columns per block of a large image's forward product ([`Layout::forward_in_blocks`]):
-/// 576 rows (64 channels, 3×3) of 512 columns are 1.2 MB, within L2.
+/// Columns per block of a large image's products ([`Layout::row_blocks`]): 576 rows
+/// (64 channels, 3×3) of 512 columns are 1.2 MB, within L2.
 const BLOCK_COLUMNS: usize = 512;
 
 impl Layout {
@@ -80,22 +80,41 @@ impl Layout {
         fold_by_channel(&self.geometry, cols, image, row_stride);
     }
 
+    /// Whether the image's products run in blocks of output rows ([`Layout::row_blocks`]): one
+    /// image per chunk, with at least two blocks' worth of positions.
+    fn in_blocks(&self) -> bool {
+        self.images_per_chunk() == 1 && self.positions() >= 2 * BLOCK_COLUMNS
+    }
+
+    /// Output rows per block: about [`BLOCK_COLUMNS`] positions.
+    fn block_rows(&self) -> usize {
+        (BLOCK_COLUMNS / self.geometry.positions.1.max(1)).max(1)
+    }
+
+    /// The geometry of each block of output rows, in order (the last may be shorter).
+    fn row_blocks(&self) -> impl Iterator<Item = Geometry> + '_ {
+        let (g, block_rows) = (&self.geometry, self.block_rows());
+        let (out_h, out_w) = g.positions;
+        (0..out_h).step_by(block_rows).map(move |first_row| Geometry {
+            positions: (block_rows.min(out_h - first_row), out_w),
+            first_row,
+            ..*g
+        })
+    }
+
     /// `x += col2im(wᵀ · dy)` for one image's group (`w` `out_channels × rows`, `dy` its
     /// output gradient's planes, `x` the input gradient's), block by block of output rows as
     /// in [`Layout::forward_in_blocks`]: whole, style transfer's image made 37 MB of columns.
     /// The blocks run one after another (neighbouring blocks add into the same input rows);
     /// each block's product and fold use every thread.
     fn backward_input_in_blocks(&self, w: &[f32], dy: &[f32], out_channels: usize, x: &mut [f32]) {
-        let g = &self.geometry;
-        let ((out_h, out_w), rows) = (g.positions, g.rows());
-        let block_rows = (BLOCK_COLUMNS / out_w.max(1)).max(1);
-        let most = block_rows * out_w;
+        let rows = self.geometry.rows();
+        let (plane, most) = (self.positions(), self.block_rows() * self.geometry.positions.1);
         let (mut cols, mut block_dy) = (pool::buffer(rows * most), pool::buffer(out_channels * most));
-        for first_row in (0..out_h).step_by(block_rows) {
-            let block = Geometry { positions: (block_rows.min(out_h - first_row), out_w), first_row, ..*g };
-            let columns = block.positions.0 * out_w;
+        for block in self.row_blocks() {
+            let (columns, at) = (block.positions.0 * block.positions.1, block.first_row * block.positions.1);
             for (channel, values) in block_dy.chunks_exact_mut(columns).take(out_channels).enumerate() {
-                values.copy_from_slice(&dy[channel * out_h * out_w + first_row * out_w..][..columns]);
+                values.copy_from_slice(&dy[channel * plane + at..][..columns]);
             }
             let (cols, block_dy) = (&mut cols[..rows * columns], &block_dy[..out_channels * columns]);
             matmul_slices(rows, columns, out_channels, w, true, block_dy, false, cols);
@@ -110,24 +129,21 @@ impl Layout {
     /// threads. Each block's columns stay in the cache between im2col and the product; whole,
     /// style transfer's 128×128 image made 37 MB of columns, written out and read back.
     fn forward_in_blocks(&self, x: &[f32], w: &[f32], out_channels: usize, y: &mut [f32]) {
-        let g = &self.geometry;
-        let ((out_h, out_w), rows) = (g.positions, g.rows());
-        let block_rows = (BLOCK_COLUMNS / out_w.max(1)).max(1);
-        let blocks: Vec<(usize, Vec<f32>)> = (0..out_h)
+        let rows = self.geometry.rows();
+        let blocks: Vec<Geometry> = self.row_blocks().collect();
+        let blocks: Vec<(usize, Vec<f32>)> = blocks
             .into_par_iter()
-            .step_by(block_rows)
-            .map(|first_row| {
-                let block = Geometry { positions: (block_rows.min(out_h - first_row), out_w), first_row, ..*g };
-                let columns = block.positions.0 * out_w;
+            .map(|block| {
+                let columns = block.positions.0 * block.positions.1;
                 let mut cols = pool::buffer(rows * columns);
                 im2col(&block, x, &mut cols, columns);
                 let mut block_y = pool::buffer(out_channels * columns);
                 matmul_slices(out_channels, columns, rows, w, false, &cols, false, &mut block_y);
                 pool::give(cols);
-                (first_row * out_w, block_y)
+                (block.first_row * block.positions.1, block_y)
             })
             .collect();
-        let plane = out_h * out_w;
+        let plane = self.positions();
         for (at, block_y) in blocks {
             let columns = block_y.len() / out_channels;
             for (channel, values) in block_y.chunks_exact(columns).enumerate() {
@@ -327,7 +343,7 @@ impl Op for ConvOp {
                     for (image, out) in out.chunks_mut(out_len).enumerate() {
                         layout.fold(&cols[image * positions..], out_planes.of_image_mut(out), columns);
                     }
-                } else if per_chunk == 1 && positions >= 2 * BLOCK_COLUMNS {
+                } else if layout.in_blocks() {
                     // A large image: y_g = W_g im2col(x_g) in blocks of output rows.
                     let w_g = &w[group * cog * rows..(group + 1) * cog * rows];
                     layout.forward_in_blocks(x_planes.of_image(x), w_g, cog, out_planes.of_image_mut(out));
@@ -404,7 +420,7 @@ impl Op for ConvOp {
                             }
                             matmul_slices(cog, rows, columns, &dy_g, false, &cols, true, &mut dw[w_range.clone()]);
                         }
-                        if need_dx && per_chunk == 1 && positions >= 2 * BLOCK_COLUMNS {
+                        if need_dx && layout.in_blocks() {
                             layout.backward_input_in_blocks(&w[w_range], &dy_g, cog, x_planes.of_image_mut(dx));
                         } else if need_dx {
                             matmul_slices(rows, columns, cog, &w[w_range], true, &dy_g, false, &mut cols);
