@@ -2,6 +2,7 @@
 //! matrix multiply per group and chunk of images, parallel over the chunks of the batch.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use nabla_tensor::elementwise::{contiguous, zeros_written};
 use nabla_tensor::linalg::matmul_slices;
@@ -9,7 +10,7 @@ use nabla_tensor::pool;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
 use rayon::prelude::*;
 
-use super::im2col::{Geometry, col2im, im2col};
+use super::im2col::{Geometry, Offsets, col2im, im2col};
 
 /// The hyperparameters of a convolution (per axis: rows, columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,12 @@ struct Layout {
     /// The im2col geometry of one group: over the input image for a convolution, over the
     /// output image for a transposed one.
     geometry: Geometry,
+    /// The geometry's offsets table, made when first needed: a large image's blocks have
+    /// their own (W7's frozen network never needs the whole image's 147k offsets).
+    offsets: OnceLock<Offsets>,
+    /// [`Layout::row_blocks`] and their offsets, made when first needed and shared by the
+    /// batch's images (W6 built each image's, 2% of its time).
+    blocks: OnceLock<Vec<(Geometry, Offsets)>>,
 }
 
 /// Columns a column matrix should have at least. Images with fewer kernel positions are
@@ -47,6 +54,14 @@ const MIN_COLUMNS: usize = 256;
 const BLOCK_COLUMNS: usize = 512;
 
 impl Layout {
+    fn offsets(&self) -> &Offsets {
+        self.offsets.get_or_init(|| self.geometry.offsets())
+    }
+
+    fn blocks(&self) -> &[(Geometry, Offsets)] {
+        self.blocks.get_or_init(|| self.row_blocks().map(|block| (block, block.offsets())).collect())
+    }
+
     /// Kernel positions per image: the columns one image adds to a column matrix.
     fn positions(&self) -> usize {
         self.geometry.positions.0 * self.geometry.positions.1
@@ -63,21 +78,21 @@ impl Layout {
     fn unfold(&self, image: &[f32], cols: &mut [f32], row_stride: usize) {
         let g = &self.geometry;
         if !self.split_by_channel() {
-            return im2col(g, image, cols, row_stride);
+            return im2col(g, self.offsets(), image, cols, row_stride);
         }
         let one = Geometry { channels: 1, ..*g };
         let rows = g.kernel.0 * g.kernel.1 * row_stride;
         cols.par_chunks_mut(rows)
             .zip(image.par_chunks(g.height * g.width))
-            .for_each(|(cols, plane)| im2col(&one, plane, cols, row_stride));
+            .for_each(|(cols, plane)| im2col(&one, self.offsets(), plane, cols, row_stride));
     }
 
     /// [`col2im`], split by channel like [`Layout::unfold`].
     fn fold(&self, cols: &[f32], image: &mut [f32], row_stride: usize) {
         if !self.split_by_channel() {
-            return col2im(&self.geometry, cols, image, row_stride);
+            return col2im(&self.geometry, self.offsets(), cols, image, row_stride);
         }
-        fold_by_channel(&self.geometry, cols, image, row_stride);
+        fold_by_channel(&self.geometry, self.offsets(), cols, image, row_stride);
     }
 
     /// Whether the image's products run in blocks of output rows ([`Layout::row_blocks`]): one
@@ -111,14 +126,14 @@ impl Layout {
         let rows = self.geometry.rows();
         let (plane, most) = (self.positions(), self.block_rows() * self.geometry.positions.1);
         let (mut cols, mut block_dy) = (pool::buffer(rows * most), pool::buffer(out_channels * most));
-        for block in self.row_blocks() {
+        for (block, offsets) in self.blocks() {
             let (columns, at) = (block.positions.0 * block.positions.1, block.first_row * block.positions.1);
             for (channel, values) in block_dy.chunks_exact_mut(columns).take(out_channels).enumerate() {
                 values.copy_from_slice(&dy[channel * plane + at..][..columns]);
             }
             let (cols, block_dy) = (&mut cols[..rows * columns], &block_dy[..out_channels * columns]);
             matmul_slices(rows, columns, out_channels, w, true, block_dy, false, cols);
-            fold_by_channel(&block, cols, x, columns);
+            fold_by_channel(block, offsets, cols, x, columns);
         }
         pool::give(cols);
         pool::give(block_dy);
@@ -130,13 +145,13 @@ impl Layout {
     /// style transfer's 128×128 image made 37 MB of columns, written out and read back.
     fn forward_in_blocks(&self, x: &[f32], w: &[f32], out_channels: usize, y: &mut [f32]) {
         let rows = self.geometry.rows();
-        let blocks: Vec<Geometry> = self.row_blocks().collect();
-        let blocks: Vec<(usize, Vec<f32>)> = blocks
-            .into_par_iter()
-            .map(|block| {
+        let blocks: Vec<(usize, Vec<f32>)> = self
+            .blocks()
+            .par_iter()
+            .map(|(block, offsets)| {
                 let columns = block.positions.0 * block.positions.1;
                 let mut cols = pool::buffer(rows * columns);
-                im2col(&block, x, &mut cols, columns);
+                im2col(block, offsets, x, &mut cols, columns);
                 let mut block_y = pool::buffer(out_channels * columns);
                 matmul_slices(out_channels, columns, rows, w, false, &cols, false, &mut block_y);
                 pool::give(cols);
@@ -209,12 +224,26 @@ impl ConvSpec {
                 self.dilation, self.padding
             ))
         };
+        if !Offsets::fits(h, wd) {
+            return Err(shapes(format!("an input plane of {h}×{wd} is more than 2^31 values")));
+        }
         match self.transposed {
             None => {
                 let mut geometry = geometry(in_per_group, h, wd);
                 let out_hw = geometry.convolution_positions().ok_or_else(too_large)?;
                 geometry.positions = out_hw;
-                Ok(Layout { batch, groups: g, in_per_group, out_per_group, in_hw: (h, wd), out_hw, geometry })
+                let (offsets, blocks) = (OnceLock::new(), OnceLock::new());
+                Ok(Layout {
+                    batch,
+                    groups: g,
+                    in_per_group,
+                    out_per_group,
+                    in_hw: (h, wd),
+                    out_hw,
+                    geometry,
+                    offsets,
+                    blocks,
+                })
             }
             Some(output_padding) => {
                 let size = |n: usize, s: usize, p: usize, d: usize, k: usize, op: usize| {
@@ -231,7 +260,21 @@ impl ConvSpec {
                 }
                 // The kernel sits at each input position of the (larger) output image.
                 let geometry = Geometry { positions: (h, wd), ..geometry(out_per_group, oh, ow) };
-                Ok(Layout { batch, groups: g, in_per_group, out_per_group, in_hw: (h, wd), out_hw: (oh, ow), geometry })
+                if !Offsets::fits(oh, ow) {
+                    return Err(shapes(format!("an output plane of {oh}×{ow} is more than 2^31 values")));
+                }
+                let (offsets, blocks, out_hw) = (OnceLock::new(), OnceLock::new(), (oh, ow));
+                Ok(Layout {
+                    batch,
+                    groups: g,
+                    in_per_group,
+                    out_per_group,
+                    in_hw: (h, wd),
+                    out_hw,
+                    geometry,
+                    offsets,
+                    blocks,
+                })
             }
         }
     }
@@ -291,13 +334,13 @@ impl Planes {
 }
 
 /// [`col2im`] on rayon's threads, one channel plane each.
-fn fold_by_channel(g: &Geometry, cols: &[f32], image: &mut [f32], row_stride: usize) {
+fn fold_by_channel(g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
     let one = Geometry { channels: 1, ..*g };
     let rows = g.kernel.0 * g.kernel.1 * row_stride;
     image
         .par_chunks_mut(g.height * g.width)
         .zip(cols.par_chunks(rows))
-        .for_each(|(plane, cols)| col2im(&one, cols, plane, row_stride));
+        .for_each(|(plane, cols)| col2im(&one, offsets, cols, plane, row_stride));
 }
 
 /// The op: inputs `x`, `weight`, and optionally `bias`.

@@ -2,6 +2,8 @@
 //! a matrix (so the convolution is one matrix multiply) and folding such columns back, summing
 //! where fields overlap (the adjoint, used by the backward pass and the transposed convolution).
 
+use super::gather::{self, Round, Row};
+
 /// The geometry of a 2-D convolution over one image of `channels × height × width`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Geometry {
@@ -39,77 +41,95 @@ impl Geometry {
         self.channels * self.kernel.0 * self.kernel.1
     }
 
-    /// For each column-matrix row `(c, ki, kj)` and output row `oh`, in the column matrix's
-    /// order, its rows `row_stride` apart: the offset `at` of that run of `out_w` columns, and, when the kernel
-    /// row falls inside the image, the columns `lo..hi` of the run that read it — column
-    /// `lo + t` reads image index `source + t · stride`; the other columns are padding.
-    fn for_each_run(&self, row_stride: usize, mut visit: impl FnMut(usize, Option<(usize, usize, usize)>)) {
+    /// The table [`im2col`] and [`col2im`] read the image through.
+    pub fn offsets(&self) -> Offsets {
         let (out_h, out_w) = self.positions;
-        let (kh, kw) = self.kernel;
         let (height, width) = (self.height as isize, self.width as isize);
-        let stride = self.stride.1 as isize;
-        let mut row = 0;
-        for c in 0..self.channels {
-            for ki in 0..kh {
-                for kj in 0..kw {
-                    let mut at = row * row_stride;
-                    row += 1;
-                    // Column ow reads image column ow · stride + offset.
-                    let offset = (kj * self.dilation.1) as isize - self.padding.1 as isize;
-                    let lo = if offset < 0 { (-offset + stride - 1) / stride } else { 0 } as usize;
-                    let hi = if width - 1 - offset < 0 { 0 } else { ((width - 1 - offset) / stride + 1) as usize };
-                    let (lo, hi) = (lo.min(out_w), hi.min(out_w));
-                    for oh in self.first_row..self.first_row + out_h {
-                        let ih = (oh * self.stride.0 + ki * self.dilation.0) as isize - self.padding.0 as isize;
-                        let inside = ih >= 0 && ih < height && lo < hi;
-                        let source = || {
-                            let first = (lo as isize * stride + offset) as usize;
-                            (lo, hi, (c * self.height + ih as usize) * self.width + first)
-                        };
-                        visit(at, inside.then(source));
-                        at += out_w;
+        let mut values = Vec::with_capacity(self.kernel.0 * self.kernel.1 * out_h * out_w);
+        for ki in 0..self.kernel.0 {
+            for kj in 0..self.kernel.1 {
+                // The image column each output column reads, or -1 (the same on every row).
+                let right = (kj * self.dilation.1) as isize - self.padding.1 as isize;
+                let columns: Vec<i32> = (0..out_w)
+                    .map(|ow| (ow * self.stride.1) as isize + right)
+                    .map(|iw| if (0..width).contains(&iw) { iw as i32 } else { -1 })
+                    .collect();
+                for oh in self.first_row..self.first_row + out_h {
+                    let ih = (oh * self.stride.0 + ki * self.dilation.0) as isize - self.padding.0 as isize;
+                    if (0..height).contains(&ih) {
+                        // Below `height · width`, which `Offsets::fits` keeps within an i32.
+                        let row_at = (ih * width) as i32;
+                        values.extend(columns.iter().map(|&iw| if iw >= 0 { row_at + iw } else { -1 }));
+                    } else {
+                        values.extend(std::iter::repeat_n(-1, out_w));
                     }
                 }
             }
         }
+        let positions = out_h * out_w;
+        let rounds = values.chunks(positions.max(1)).flat_map(Round::of_row).collect();
+        Offsets { values, rounds, plane: self.height * self.width, positions }
+    }
+}
+
+/// For each kernel offset `(ki, kj)` and each position of a column matrix's rows, where in a
+/// channel plane of the image the position reads (-1 where it reads padding). It does not
+/// depend on the number of channels, so one table serves an image split by channel.
+pub(crate) struct Offsets {
+    /// `kh · kw` rows of `positions` offsets, each below `plane` (or -1).
+    values: Vec<i32>,
+    /// Each row's [`Round::of_row`], one after another.
+    rounds: Vec<Round>,
+    plane: usize,
+    positions: usize,
+}
+
+impl Offsets {
+    /// Whether a plane of `height × width` values has offsets that fit in an i32.
+    pub fn fits(height: usize, width: usize) -> bool {
+        height.checked_mul(width).is_some_and(|plane| plane <= i32::MAX as usize)
+    }
+
+    /// Each column-matrix row `(c, ki, kj)` of `channels` planes (rows `row_stride` apart,
+    /// from 0) with its plane and offsets.
+    fn rows(&self, g: &Geometry, row_stride: usize) -> impl Iterator<Item = (usize, usize, Row<'_>)> {
+        assert!(
+            self.plane == g.height * g.width && self.positions == g.positions.0 * g.positions.1,
+            "offsets built for another geometry"
+        );
+        let rounds_per_row = self.positions.div_ceil(16);
+        (0..g.channels).flat_map(move |c| {
+            let rows = self.values.chunks_exact(self.positions.max(1)).zip(self.rounds.chunks(rounds_per_row.max(1)));
+            rows.enumerate().map(move |(kernel_offset, (offsets, rounds))| {
+                let row = c * g.kernel.0 * g.kernel.1 + kernel_offset;
+                (row * row_stride, c * self.plane, Row { offsets, rounds })
+            })
+        })
     }
 }
 
 /// Unfolds `image` (`channels × height × width`) into the `rows × out_h·out_w` matrix whose
 /// rows start `row_stride` apart in `cols` (`out_h·out_w` for a matrix of its own; more when
-/// the columns of several images sit side by side).
-pub(crate) fn im2col(geometry: &Geometry, image: &[f32], cols: &mut [f32], row_stride: usize) {
-    let (out_w, stride) = (geometry.positions.1, geometry.stride.1);
-    geometry.for_each_run(row_stride, |at, inside| {
-        let run = &mut cols[at..at + out_w];
-        let Some((lo, hi, source)) = inside else {
-            run.fill(0.0);
-            return;
-        };
-        run[..lo].fill(0.0);
-        run[hi..].fill(0.0);
-        if stride == 1 {
-            run[lo..hi].copy_from_slice(&image[source..source + hi - lo]);
-        } else {
-            run[lo..hi].iter_mut().zip(image[source..].iter().step_by(stride)).for_each(|(c, v)| *c = *v);
-        }
-    });
+/// the columns of several images sit side by side), through `offsets` (`g.offsets()`).
+pub(crate) fn im2col(g: &Geometry, offsets: &Offsets, image: &[f32], cols: &mut [f32], row_stride: usize) {
+    for (at, plane_at, row) in offsets.rows(g, row_stride) {
+        let plane = &image[plane_at..plane_at + g.height * g.width];
+        // SAFETY: `Geometry::offsets` made every offset below the plane's length, which the
+        // assert in `rows` ties to this geometry, and the rounds from the offsets; the values
+        // are as many as the offsets.
+        unsafe { gather::gather(plane, row, &mut cols[at..at + row.offsets.len()]) };
+    }
 }
 
 /// Folds `cols` (rows `row_stride` apart, as in [`im2col`]) back into `image`, adding
 /// overlapping contributions (the adjoint of [`im2col`]).
-pub(crate) fn col2im(geometry: &Geometry, cols: &[f32], image: &mut [f32], row_stride: usize) {
-    let stride = geometry.stride.1;
-    geometry.for_each_run(row_stride, |at, inside| {
-        if let Some((lo, hi, source)) = inside {
-            let run = &cols[at + lo..at + hi];
-            if stride == 1 {
-                image[source..source + hi - lo].iter_mut().zip(run).for_each(|(v, c)| *v += c);
-            } else {
-                image[source..].iter_mut().step_by(stride).zip(run).for_each(|(v, c)| *v += c);
-            }
-        }
-    });
+pub(crate) fn col2im(g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
+    for (at, plane_at, row) in offsets.rows(g, row_stride) {
+        let plane = &mut image[plane_at..plane_at + g.height * g.width];
+        // SAFETY: as in `im2col`; and one kernel offset reads each pixel from one position at
+        // most (positions are `stride` apart), so no two offsets in a row are equal.
+        unsafe { gather::scatter_add(&cols[at..at + row.offsets.len()], row, plane) };
+    }
 }
 
 #[cfg(test)]
@@ -166,12 +186,13 @@ mod tests {
             let expected = im2col_by_element(&g, &image);
             let positions = g.positions.0 * g.positions.1;
             let mut cols = vec![f32::NAN; expected.len()];
-            im2col(&g, &image, &mut cols, positions);
+            let offsets = g.offsets();
+            im2col(&g, &offsets, &image, &mut cols, positions);
             assert_eq!(cols, expected, "{g:?}");
             // <im2col(x), y> = <x, col2im(y)> for any y.
             let y: Vec<f32> = (0..cols.len()).map(|i| ((i * 37) % 11) as f32 - 5.0).collect();
             let mut folded = vec![0.0f32; image.len()];
-            col2im(&g, &y, &mut folded, positions);
+            col2im(&g, &offsets, &y, &mut folded, positions);
             let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| f64::from(a * b)).sum();
             let rhs: f64 = image.iter().zip(&folded).map(|(a, b)| f64::from(a * b)).sum();
             assert!((lhs - rhs).abs() < 1e-6 * lhs.abs().max(1.0), "{g:?}: {lhs} vs {rhs}");
@@ -180,7 +201,7 @@ mod tests {
             // writes only its own columns, and col2im reads only those.
             let row_stride = 3 * positions;
             let mut wide = vec![f32::NAN; g.rows() * row_stride];
-            im2col(&g, &image, &mut wide[positions..], row_stride);
+            im2col(&g, &offsets, &image, &mut wide[positions..], row_stride);
             for (row, expected_row) in expected.chunks(positions).enumerate() {
                 let block = &wide[row * row_stride..(row + 1) * row_stride];
                 assert!(block[..positions].iter().chain(&block[2 * positions..]).all(|v| v.is_nan()), "{g:?}");
@@ -191,7 +212,7 @@ mod tests {
                 wide_y[row * row_stride + positions..][..positions].copy_from_slice(y_row);
             }
             let mut folded_wide = vec![0.0f32; image.len()];
-            col2im(&g, &wide_y[positions..], &mut folded_wide, row_stride);
+            col2im(&g, &offsets, &wide_y[positions..], &mut folded_wide, row_stride);
             assert_eq!(folded_wide, folded, "{g:?}");
         }
     }
