@@ -2,7 +2,7 @@
 //! matrix multiply per group and chunk of images, parallel over the chunks of the batch.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use nabla_tensor::elementwise::{contiguous, zeros_written};
 use nabla_tensor::linalg::matmul_slices;
@@ -35,12 +35,12 @@ struct Layout {
     /// The im2col geometry of one group: over the input image for a convolution, over the
     /// output image for a transposed one.
     geometry: Geometry,
-    /// The geometry's offsets table, made when first needed: a large image's blocks have
+    /// The geometry's offsets table, fetched when first needed: a large image's blocks have
     /// their own (W7's frozen network never needs the whole image's 147k offsets).
-    offsets: OnceLock<Offsets>,
-    /// [`Layout::row_blocks`] and their offsets, made when first needed and shared by the
-    /// batch's images (W6 built each image's, 2% of its time).
-    blocks: OnceLock<Vec<(Geometry, Offsets)>>,
+    offsets: OnceLock<Arc<Offsets>>,
+    /// [`Layout::row_blocks`] and their offsets, fetched when first needed, for all the
+    /// batch's images.
+    blocks: OnceLock<Vec<(Geometry, Arc<Offsets>)>>,
 }
 
 /// Columns a column matrix should have at least. Images with fewer kernel positions are
@@ -58,7 +58,7 @@ impl Layout {
         self.offsets.get_or_init(|| self.geometry.offsets())
     }
 
-    fn blocks(&self) -> &[(Geometry, Offsets)] {
+    fn blocks(&self) -> &[(Geometry, Arc<Offsets>)] {
         self.blocks.get_or_init(|| self.row_blocks().map(|block| (block, block.offsets())).collect())
     }
 

@@ -2,10 +2,13 @@
 //! a matrix (so the convolution is one matrix multiply) and folding such columns back, summing
 //! where fields overlap (the adjoint, used by the backward pass and the transposed convolution).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use super::gather::{self, Round, Row};
 
 /// The geometry of a 2-D convolution over one image of `channels × height × width`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Geometry {
     pub channels: usize,
     pub height: usize,
@@ -41,8 +44,25 @@ impl Geometry {
         self.channels * self.kernel.0 * self.kernel.1
     }
 
-    /// The table [`im2col`] and [`col2im`] read the image through.
-    pub fn offsets(&self) -> Offsets {
+    /// The table [`im2col`] and [`col2im`] read the image through, made once per geometry
+    /// (see [`TABLES`]).
+    pub fn offsets(&self) -> Arc<Offsets> {
+        // The table does not depend on the channels: one key serves every channel count.
+        let key = Geometry { channels: 0, ..*self };
+        let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+        let tables = tables.get_or_insert_with(HashMap::new);
+        if let Some(offsets) = tables.get(&key) {
+            return Arc::clone(offsets);
+        }
+        let offsets = Arc::new(self.make_offsets());
+        if tables.values().map(|table| table.values.len()).sum::<usize>() + offsets.values.len() > MAX_TABLE_VALUES {
+            tables.clear();
+        }
+        tables.insert(key, Arc::clone(&offsets));
+        offsets
+    }
+
+    fn make_offsets(&self) -> Offsets {
         let (out_h, out_w) = self.positions;
         let (height, width) = (self.height as isize, self.width as isize);
         let mut values = Vec::with_capacity(self.kernel.0 * self.kernel.1 * out_h * out_w);
@@ -71,6 +91,14 @@ impl Geometry {
         Offsets { values, rounds, plane: self.height * self.width, positions }
     }
 }
+
+/// The tables made so far, by geometry (its channels left out). A training loop convolves the
+/// same geometries every step, and making W7's tables (a few thousand offsets for each block
+/// of each image) cost a third as much as the im2col that read them.
+static TABLES: Mutex<Option<HashMap<Geometry, Arc<Offsets>>>> = Mutex::new(None);
+
+/// The most offsets [`TABLES`] keeps (64 MiB); past it, it starts again.
+const MAX_TABLE_VALUES: usize = 1 << 24;
 
 /// For each kernel offset `(ki, kj)` and each position of a column matrix's rows, where in a
 /// channel plane of the image the position reads (-1 where it reads padding). It does not
@@ -215,5 +243,24 @@ mod tests {
             col2im(&g, &offsets, &wide_y[positions..], &mut folded_wide, row_stride);
             assert_eq!(folded_wide, folded, "{g:?}");
         }
+    }
+
+    #[test]
+    fn a_table_is_made_once_for_every_channel_count() {
+        let mut g = Geometry {
+            channels: 3,
+            height: 9,
+            width: 11,
+            kernel: (3, 3),
+            stride: (1, 2),
+            padding: (1, 0),
+            dilation: (1, 1),
+            positions: (0, 0),
+            first_row: 0,
+        };
+        g.positions = g.convolution_positions().expect("the kernel fits");
+        let first = g.offsets();
+        assert!(Arc::ptr_eq(&first, &Geometry { channels: 1, ..g }.offsets()));
+        assert!(!Arc::ptr_eq(&first, &Geometry { first_row: 1, positions: (1, g.positions.1), ..g }.offsets()));
     }
 }
