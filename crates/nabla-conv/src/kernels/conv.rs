@@ -128,10 +128,13 @@ impl Layout {
         let (mut cols, mut block_dy) = (pool::buffer(rows * most), pool::buffer(out_channels * most));
         for (block, offsets) in self.blocks() {
             let (columns, at) = (block.positions.0 * block.positions.1, block.first_row * block.positions.1);
-            for (channel, values) in block_dy.chunks_exact_mut(columns).take(out_channels).enumerate() {
-                values.copy_from_slice(&dy[channel * plane + at..][..columns]);
-            }
-            let (cols, block_dy) = (&mut cols[..rows * columns], &block_dy[..out_channels * columns]);
+            let block_dy = &mut block_dy[..out_channels * columns];
+            block_dy
+                .par_chunks_mut(columns)
+                .with_min_len(self.planes_per_task())
+                .enumerate()
+                .for_each(|(channel, values)| values.copy_from_slice(&dy[channel * plane + at..][..columns]));
+            let cols = &mut cols[..rows * columns];
             matmul_slices(rows, columns, out_channels, w, true, block_dy, false, cols);
             fold_by_channel(block, offsets, cols, x, columns);
         }
@@ -158,14 +161,24 @@ impl Layout {
                 (block.first_row * block.positions.1, block_y)
             })
             .collect();
-        let plane = self.positions();
-        for (at, block_y) in blocks {
-            let columns = block_y.len() / out_channels;
-            for (channel, values) in block_y.chunks_exact(columns).enumerate() {
-                y[channel * plane + at..][..columns].copy_from_slice(values);
-            }
+        y.par_chunks_mut(self.positions()).with_min_len(self.planes_per_task()).enumerate().for_each(
+            |(channel, plane)| {
+                for (at, block_y) in &blocks {
+                    let columns = block_y.len() / out_channels;
+                    plane[*at..*at + columns].copy_from_slice(&block_y[channel * columns..][..columns]);
+                }
+            },
+        );
+        blocks.into_iter().for_each(|(_, block_y)| {
             pool::give(block_y);
-        }
+        });
+    }
+
+    /// Output planes per task when the blocked paths copy between blocks and planes: all of
+    /// them (one task) when the batch's images keep every thread busy, else one each (W7's
+    /// single image: its forward copied 4 MB a layer on one thread while the other waited).
+    fn planes_per_task(&self) -> usize {
+        if self.split_by_channel() { 1 } else { usize::MAX }
     }
 
     /// Whether im2col/col2im split by channel: when the batch runs as fewer chunks of images
