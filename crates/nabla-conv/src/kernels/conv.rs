@@ -449,7 +449,9 @@ impl Op for ConvOp {
             .map(|((dx, x), dy)| {
                 let columns = x.len() / in_len * positions;
                 let mut cols = pool::buffer(rows * columns);
-                let mut dw = vec![0.0f32; if need_dw { weight_len } else { 0 }];
+                // Every group's product overwrites its part of the chunk's weight gradient. From
+                // the pool: W6's 32 chunks allocated 9.4 MB of fresh pages every step.
+                let mut dw = if need_dw { pool::buffer(weight_len) } else { Vec::new() };
                 for group in 0..g {
                     let (x_planes, dy_planes) = Self::planes(&layout, group);
                     let w_range = group * weight_len / g..(group + 1) * weight_len / g;
@@ -493,7 +495,8 @@ impl Op for ConvOp {
         // Summed in chunk order, so the result does not depend on the thread count.
         let mut dw = zeros_written(if need_dw { weight_len } else { 0 });
         for chunk_dw in per_chunk_dw {
-            dw.iter_mut().zip(chunk_dw).for_each(|(a, b)| *a += b);
+            dw.iter_mut().zip(&chunk_dw).for_each(|(a, b)| *a += b);
+            pool::give(chunk_dw);
         }
         let grad_bias = (ctx.inputs.len() > 2 && ctx.needs_grad[2]).then(|| {
             let channels = g * cog;
