@@ -3,8 +3,8 @@
 use ndarray::{ArrayD, IxDyn};
 
 use crate::error::{Error, Result};
-use crate::kernels::reduce::to_rows;
-use crate::math::sum_f64;
+use crate::kernels::elementwise::fill_in_parallel;
+use crate::kernels::reduce::{row_sum, to_rows};
 use crate::op::{BackwardContext, Op};
 use crate::shape::normalize_axes;
 use crate::tensor::{Data, Tensor};
@@ -84,9 +84,9 @@ impl Op for Reduce {
         let rows = to_rows(x, &self.axes);
         let empty = || Error::Empty { op: Reduce::name(self.kind), shape: x.shape().to_vec() };
         let values: Vec<f32> = match self.kind {
-            Kind::Sum => rows.map(|r| sum_f64(r) as f32),
+            Kind::Sum => rows.map(|r| row_sum(r) as f32),
             Kind::Mean if rows.inner == 0 => return Err(empty()),
-            Kind::Mean => rows.map(|r| (sum_f64(r) / r.len() as f64) as f32),
+            Kind::Mean => rows.map(|r| (row_sum(r) / r.len() as f64) as f32),
             Kind::Max | Kind::Min if rows.inner == 0 => return Err(empty()),
             Kind::Max | Kind::Min => {
                 let is_max = self.kind == Kind::Max;
@@ -152,8 +152,9 @@ fn spread(g: &Data, shape: &[usize], f: impl Fn(f32) -> f32) -> ArrayD<f32> {
     let mut values = crate::pool::buffer(len);
     if let Some(&v) = g.iter().next().filter(|_| g.len() == 1) {
         // A full reduction's gradient: one value everywhere, a plain fill (through `Zip`, a
-        // broadcast of one element went one value at a time: 4% of W8).
-        values.fill(f(v));
+        // broadcast of one element went one value at a time: 4% of W8), on every thread.
+        let value = f(v);
+        fill_in_parallel(&mut values, |_, part| part.fill(value));
         return ArrayD::from_shape_vec(IxDyn(shape), values).expect("one value per element");
     }
     let mut out = ArrayD::from_shape_vec(IxDyn(shape), values).expect("one value per element");
