@@ -99,18 +99,18 @@ fn a_batch_unfolded_in_chunks_of_images_gives_each_images_own_results() {
 
 #[test]
 fn a_large_image_computed_in_blocks_of_rows_matches_the_definition() {
-    // 35 × 45 = 1575 output positions: the forward and the input gradient run in blocks of 11
+    // 35 × 45 = 1575 output positions: the forward and both gradients run in blocks of 11
     // output rows (the last of 2), with groups, stride, padding and dilation.
     let config =
         Conv2dConfig { stride: (2, 1), padding: (1, 2), dilation: (1, 2), groups: 2, ..Conv2dConfig::new(4, 6, 3) };
     let conv = Conv2d::new(config, &mut StdRng::seed_from_u64(5)).unwrap();
     let (height, width) = (70, 45);
     let x = uniform(&[1, 4, height, width], -1.0, 1.0, 6);
-    let (yv, dx, _) = conv_results(&conv, &conv.weight, &x);
+    let (yv, dx, dw) = conv_results(&conv, &conv.weight, &x);
     assert_eq!(yv.len(), 6 * 35 * 45);
     let r = uniform(&[6, 35, 45], -1.0, 1.0, 99).to_vec();
     let (xv, wv, bv) = (x.to_vec(), conv.weight.to_vec(), conv.bias.as_ref().unwrap().to_vec());
-    let mut dx_expected = vec![0.0f64; xv.len()];
+    let (mut dx_expected, mut dw_expected) = (vec![0.0f64; xv.len()], vec![0.0f64; wv.len()]);
     for o in 0..6 {
         let group = o / 3;
         for (oh, ow) in (0..35).flat_map(|oh| (0..45).map(move |ow| (oh, ow))) {
@@ -119,9 +119,11 @@ fn a_large_image_computed_in_blocks_of_rows_matches_the_definition() {
                 let (ih, iw) = ((oh * 2 + ki) as isize - 1, (ow + kj * 2) as isize - 2);
                 if (0..height as isize).contains(&ih) && (0..width as isize).contains(&iw) {
                     let at = ((group * 2 + c) * height + ih as usize) * width + iw as usize;
-                    let weight = f64::from(wv[((o * 2 + c) * 3 + ki) * 3 + kj]);
+                    let weight_at = ((o * 2 + c) * 3 + ki) * 3 + kj;
+                    let (weight, dy) = (f64::from(wv[weight_at]), f64::from(r[(o * 35 + oh) * 45 + ow]));
                     sum += weight * f64::from(xv[at]);
-                    dx_expected[at] += weight * f64::from(r[(o * 35 + oh) * 45 + ow]);
+                    dx_expected[at] += weight * dy;
+                    dw_expected[weight_at] += f64::from(xv[at]) * dy;
                 }
             }
             let got = yv[(o * 35 + oh) * 45 + ow];
@@ -130,6 +132,9 @@ fn a_large_image_computed_in_blocks_of_rows_matches_the_definition() {
     }
     for (at, (got, want)) in dx.iter().zip(&dx_expected).enumerate() {
         assert!((f64::from(*got) - want).abs() < 1e-4, "dx at {at}: {got} vs {want}");
+    }
+    for (at, (got, want)) in dw.iter().zip(&dw_expected).enumerate() {
+        assert!((f64::from(*got) - want).abs() < 1e-3, "dw at {at}: {got} vs {want}");
     }
 }
 

@@ -76,23 +76,37 @@ impl Layout {
     /// [`im2col`], split by channel across threads when the batch has fewer chunks than there
     /// are threads (style transfer's single 128×128 image: 37 MB of columns from one thread).
     fn unfold(&self, image: &[f32], cols: &mut [f32], row_stride: usize) {
-        let g = &self.geometry;
+        self.unfold_with(&self.geometry, self.offsets(), image, cols, row_stride);
+    }
+
+    /// [`Layout::unfold`] for a geometry of this layout's (a block's).
+    fn unfold_with(&self, g: &Geometry, offsets: &Offsets, image: &[f32], cols: &mut [f32], row_stride: usize) {
         if !self.split_by_channel() {
-            return im2col(g, self.offsets(), image, cols, row_stride);
+            return im2col(g, offsets, image, cols, row_stride);
         }
         let one = Geometry { channels: 1, ..*g };
         let rows = g.kernel.0 * g.kernel.1 * row_stride;
         cols.par_chunks_mut(rows)
             .zip(image.par_chunks(g.height * g.width))
-            .for_each(|(cols, plane)| im2col(&one, self.offsets(), plane, cols, row_stride));
+            .for_each(|(cols, plane)| im2col(&one, offsets, plane, cols, row_stride));
     }
 
     /// [`col2im`], split by channel like [`Layout::unfold`].
     fn fold(&self, cols: &[f32], image: &mut [f32], row_stride: usize) {
+        self.fold_with(&self.geometry, self.offsets(), cols, image, row_stride);
+    }
+
+    /// [`Layout::fold`] for a geometry of this layout's (a block's).
+    fn fold_with(&self, g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
         if !self.split_by_channel() {
-            return col2im(&self.geometry, self.offsets(), cols, image, row_stride);
+            return col2im(g, offsets, cols, image, row_stride);
         }
-        fold_by_channel(&self.geometry, self.offsets(), cols, image, row_stride);
+        let one = Geometry { channels: 1, ..*g };
+        let rows = g.kernel.0 * g.kernel.1 * row_stride;
+        image
+            .par_chunks_mut(g.height * g.width)
+            .zip(cols.par_chunks(rows))
+            .for_each(|(plane, cols)| col2im(&one, offsets, cols, plane, row_stride));
     }
 
     /// Whether the image's products run in blocks of output rows ([`Layout::row_blocks`]): one
@@ -117,16 +131,27 @@ impl Layout {
         })
     }
 
-    /// `x += col2im(wᵀ · dy)` for one image's group (`w` `out_channels × rows`, `dy` its
-    /// output gradient's planes, `x` the input gradient's), block by block of output rows as
-    /// in [`Layout::forward_in_blocks`]: whole, style transfer's image made 37 MB of columns.
-    /// The blocks run one after another (neighbouring blocks add into the same input rows);
-    /// each block's product and fold use every thread.
-    fn backward_input_in_blocks(&self, w: &[f32], dy: &[f32], out_channels: usize, x: &mut [f32]) {
+    /// One image's group's gradients, block by block of output rows as in
+    /// [`Layout::forward_in_blocks`]: `dw = dy · im2col(x)ᵀ` and `dx += col2im(wᵀ · dy)`, each
+    /// when asked for (`w` `out_channels × rows`; `x`, `dy` and `dx` the group's planes). Each
+    /// block's columns stay in the cache between im2col and the products: whole, W6's image
+    /// made 2.4 MB of columns, and style transfer's 37 MB. The blocks run one after another
+    /// (neighbouring blocks add into the same input rows); the products use every thread.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_in_blocks(
+        &self,
+        x: &[f32],
+        w: &[f32],
+        dy: &[f32],
+        out_channels: usize,
+        mut dx: Option<&mut [f32]>,
+        mut dw: Option<&mut [f32]>,
+    ) {
         let rows = self.geometry.rows();
         let (plane, most) = (self.positions(), self.block_rows() * self.geometry.positions.1);
         let (mut cols, mut block_dy) = (pool::buffer(rows * most), pool::buffer(out_channels * most));
-        for (block, offsets) in self.blocks() {
+        let mut block_dw = if dw.is_some() { pool::buffer(out_channels * rows) } else { Vec::new() };
+        for (index, (block, offsets)) in self.blocks().iter().enumerate() {
             let (columns, at) = (block.positions.0 * block.positions.1, block.first_row * block.positions.1);
             let block_dy = &mut block_dy[..out_channels * columns];
             block_dy
@@ -135,11 +160,23 @@ impl Layout {
                 .enumerate()
                 .for_each(|(channel, values)| values.copy_from_slice(&dy[channel * plane + at..][..columns]));
             let cols = &mut cols[..rows * columns];
-            matmul_slices(rows, columns, out_channels, w, true, block_dy, false, cols);
-            fold_by_channel(block, offsets, cols, x, columns);
+            if let Some(dw) = dw.as_deref_mut() {
+                self.unfold_with(block, offsets, x, cols, columns);
+                // The first block's product is written in place, the others added.
+                let product = if index == 0 { &mut *dw } else { &mut block_dw[..] };
+                matmul_slices(out_channels, rows, columns, block_dy, false, cols, true, product);
+                if index > 0 {
+                    dw.iter_mut().zip(&block_dw).for_each(|(sum, value)| *sum += value);
+                }
+            }
+            if let Some(dx) = dx.as_deref_mut() {
+                matmul_slices(rows, columns, out_channels, w, true, block_dy, false, cols);
+                self.fold_with(block, offsets, cols, dx, columns);
+            }
         }
         pool::give(cols);
         pool::give(block_dy);
+        pool::give(block_dw);
     }
 
     /// `y = w · im2col(x)` for one image's group (`w` `out_channels × rows`, `y` its output
@@ -346,16 +383,6 @@ impl Planes {
     }
 }
 
-/// [`col2im`] on rayon's threads, one channel plane each.
-fn fold_by_channel(g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
-    let one = Geometry { channels: 1, ..*g };
-    let rows = g.kernel.0 * g.kernel.1 * row_stride;
-    image
-        .par_chunks_mut(g.height * g.width)
-        .zip(cols.par_chunks(rows))
-        .for_each(|(plane, cols)| col2im(&one, offsets, cols, plane, row_stride));
-}
-
 /// The op: inputs `x`, `weight`, and optionally `bias`.
 pub(crate) struct ConvOp(pub(crate) ConvSpec);
 
@@ -472,15 +499,20 @@ impl Op for ConvOp {
                     } else {
                         // y_g = W_g im2col(x_g): dW_g = dy_g im2col(x_g)ᵀ; dx_g = col2im(W_gᵀ dy_g).
                         let dy_g = dy_planes.side_by_side(dy);
+                        if layout.in_blocks() {
+                            let (x_g, w_g) = (x_planes.of_image(x), &w[w_range.clone()]);
+                            let dx_g = need_dx.then(|| x_planes.of_image_mut(dx));
+                            let dw_g = need_dw.then(|| &mut dw[w_range]);
+                            layout.backward_in_blocks(x_g, w_g, &dy_g, cog, dx_g, dw_g);
+                            continue;
+                        }
                         if need_dw {
                             for (image, x) in x.chunks(in_len).enumerate() {
                                 layout.unfold(x_planes.of_image(x), &mut cols[image * positions..], columns);
                             }
                             matmul_slices(cog, rows, columns, &dy_g, false, &cols, true, &mut dw[w_range.clone()]);
                         }
-                        if need_dx && layout.in_blocks() {
-                            layout.backward_input_in_blocks(&w[w_range], &dy_g, cog, x_planes.of_image_mut(dx));
-                        } else if need_dx {
+                        if need_dx {
                             matmul_slices(rows, columns, cog, &w[w_range], true, &dy_g, false, &mut cols);
                             for (image, dx) in dx.chunks_mut(in_len).enumerate() {
                                 layout.fold(&cols[image * positions..], x_planes.of_image_mut(dx), columns);
