@@ -1,118 +1,140 @@
-//! One row of a column matrix read from, or added back into, a channel plane through a table
-//! of offsets: im2col's and col2im's inner loops. Run by run, a strided copy of DCGAN's 7
-//! values cost about 23 cycles (the runs' bookkeeping, two memset calls, the copy), and
-//! im2col and col2im together were a fifth of W4; on CPUs with AVX-512 a row goes 16 offsets
-//! at a time: one masked load or store where they are consecutive (stride 1), else one gather
-//! (and for col2im one scatter).
+//! The inner loops of im2col and col2im: the rows of a column matrix read from, or added back
+//! into, the channel planes of an image, one [`Round`] of up to 16 positions at a time. Run by
+//! run with a strided iterator, DCGAN's stride-2 runs of 7 values cost about 23 cycles each and
+//! im2col and col2im were a fifth of W4. On CPUs with AVX-512 a round is one masked load
+//! (stride 1), two masked loads and a permute (stride 2), or a gather (larger strides); col2im
+//! adds back the same way.
 
-/// What a round of 16 positions of a row (fewer in the last) reads, worked out once for a
-/// table that every channel's rows share.
-#[derive(Clone, Copy, Debug)]
+/// Up to 16 positions of one output row within a column-matrix row: lane `i` reads the plane at
+/// `start + step · i`, or is 0 where its bit of `inside` is clear (padding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Round {
-    /// The lanes that read the plane (a non-negative offset), bit `i` for lane `i`.
+    /// The first position, within the column-matrix row.
+    pub at: usize,
+    /// Lanes in the round, 1 to 16.
+    pub lanes: usize,
+    /// The lanes that read the plane, bit `i` for lane `i`.
     pub inside: u16,
-    /// `Some(start)` when those lanes read consecutive values, lane `i` at `start + i`
-    /// (`start` may be negative when the first lanes are padding).
-    pub run: Option<isize>,
-    /// How many rounds from this one read one run with every lane: [`gather`] copies two or
-    /// more at once ([`scatter_add`] still goes round by round: adding such runs without
-    /// AVX-512 made no difference measurable on W7). Round by round, each 64-byte store of W7's 128-value runs straddled two
-    /// cache lines (the rows start 16 bytes past one), and im2col ran slower than memcpy,
-    /// which aligns its stores.
+    /// Where lane 0 reads (it may lie outside the plane when lane 0 is padding).
+    pub start: isize,
+    /// The image columns between lanes (the convolution's horizontal stride).
+    pub step: usize,
+    /// For stride 2: the plane values the inside lanes read, as bit masks over the 32 values
+    /// from `start` (the first 16, the next 16).
+    pub spread: (u16, u16),
+    /// How many rounds from this one read one run of consecutive values with every lane (set
+    /// on the first of two or more): they are copied at once. Round by round, each 64-byte
+    /// store of W7's 128-value runs straddled two cache lines, where memcpy aligns its stores.
     pub chain: usize,
 }
 
 impl Round {
-    /// The rounds of a row of offsets.
-    pub fn of_row(offsets: &[i32]) -> Vec<Round> {
-        let mut rounds: Vec<(Round, bool)> = offsets
-            .chunks(16)
-            .map(|lanes| {
-                let (mut inside, mut first, mut one_run) = (0u16, None, true);
-                for (i, &at) in lanes.iter().enumerate() {
-                    if at >= 0 {
-                        inside |= 1 << i;
-                        let start = at as isize - i as isize;
-                        one_run &= *first.get_or_insert(start) == start;
-                    }
-                }
-                let run = one_run.then_some(first.unwrap_or(0));
-                let whole = one_run && inside.count_ones() as usize == lanes.len();
-                (Round { inside, run, chain: usize::from(whole) }, whole)
-            })
-            .collect();
-        for i in (0..rounds.len().saturating_sub(1)).rev() {
-            let ((round, whole), (next, next_whole)) = (rounds[i], rounds[i + 1]);
-            if whole && next_whole && next.run == round.run.map(|start| start + 16) {
-                rounds[i].0.chain = 1 + next.chain;
+    /// A round of `lanes` positions from `at` that reads `start + step · i` in the lanes of
+    /// `inside`.
+    pub fn new(at: usize, lanes: usize, inside: u16, start: isize, step: usize) -> Round {
+        let mut spread = (0u16, 0u16);
+        for lane in (0..lanes).filter(|&lane| inside & (1 << lane) != 0 && step == 2) {
+            match 2 * lane {
+                value @ 0..16 => spread.0 |= 1 << value,
+                value => spread.1 |= 1 << (value - 16),
             }
         }
-        rounds.into_iter().map(|(round, _)| round).collect()
+        Round { at, lanes, inside, start, step, spread, chain: 0 }
+    }
+
+    /// The rounds of a column-matrix row whose positions read `reads` (`None`: padding), all
+    /// `step` apart: each round takes up to 16 positions in order, as long as they read at
+    /// `start + step · lane`, so a run goes on across output rows where the image's rows
+    /// continue it (stride 1 over a whole row). Split at every output row instead, a round's
+    /// adds into the image overlapped the last round's stores, which cannot forward from a
+    /// masked store: col2im of 14×14 maps ran 3 times slower.
+    pub fn cover(reads: impl Iterator<Item = Option<isize>>, step: usize) -> Vec<Round> {
+        let mut rounds: Vec<Round> = Vec::new();
+        let mut open: Option<(usize, usize, u16, Option<isize>)> = None; // at, lanes, inside, start
+        let close = |rounds: &mut Vec<Round>, (at, lanes, inside, start): (usize, usize, u16, Option<isize>)| {
+            rounds.push(Round::new(at, lanes, inside, start.unwrap_or(0), step));
+        };
+        for (position, read) in reads.enumerate() {
+            if let Some((at, lanes, inside, start)) = open {
+                let fits = match (read, start) {
+                    (Some(read), Some(start)) => read == start + (step * lanes) as isize,
+                    _ => true,
+                };
+                if lanes < 16 && fits {
+                    let start = start.or(read.map(|read| read - (step * lanes) as isize));
+                    open = Some((at, lanes + 1, inside | (u16::from(read.is_some()) << lanes), start));
+                    continue;
+                }
+                close(&mut rounds, (at, lanes, inside, start));
+            }
+            open = Some((position, 1, u16::from(read.is_some()), read));
+        }
+        if let Some(last) = open {
+            close(&mut rounds, last);
+        }
+        Round::link(&mut rounds);
+        rounds
+    }
+
+    fn whole(&self) -> bool {
+        self.inside.count_ones() as usize == self.lanes
+    }
+
+    /// Marks the chains of whole stride-1 rounds that continue one another in one table row.
+    fn link(rounds: &mut [Round]) {
+        let mut length = 0;
+        for i in (0..rounds.len()).rev() {
+            let round = rounds[i];
+            let continued = rounds.get(i + 1).is_some_and(|next| {
+                round.lanes == 16
+                    && next.whole()
+                    && next.step == 1
+                    && next.at == round.at + 16
+                    && next.start == round.start + 16
+            });
+            length = if round.step == 1 && round.whole() { if continued { length + 1 } else { 1 } } else { 0 };
+            rounds[i].chain = if length >= 2 { length } else { 0 };
+        }
     }
 }
 
-/// One row of a table: its offsets (`-1` for padding) and their [`Round::of_row`].
-#[derive(Clone, Copy)]
-pub(crate) struct Row<'a> {
-    pub offsets: &'a [i32],
-    pub rounds: &'a [Round],
-}
-
-/// `values[p] = plane[offsets[p]]`, or 0 where the offset is negative (padding).
+/// `row[p] = plane[…]` for every position of each round.
 ///
 /// # Safety
-/// Every offset is below `plane.len()`, `row.rounds` are the offsets' rounds, and `values`
-/// is as long as the offsets.
-pub(crate) unsafe fn gather(plane: &[f32], row: Row<'_>, values: &mut [f32]) {
-    debug_assert!(
-        row.offsets.len() == values.len() && row.offsets.iter().all(|&at| (at as isize) < plane.len() as isize)
-    );
+/// Every inside lane of every round reads inside `plane`, and `row` holds every round's
+/// positions.
+pub(crate) unsafe fn gather(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU has AVX-512F; the caller's guarantee bounds every access.
-        return unsafe { wide::gather(plane, row, values) };
+        return unsafe { wide::gather(plane, rounds, row) };
     }
-    // SAFETY: the caller's guarantee.
-    unsafe { gather_each(plane, row.offsets, values) }
-}
-
-/// [`gather`] one value at a time.
-///
-/// # Safety
-/// As for [`gather`].
-unsafe fn gather_each(plane: &[f32], offsets: &[i32], values: &mut [f32]) {
-    for (value, &at) in values.iter_mut().zip(offsets) {
-        // SAFETY: a non-negative offset is inside `plane` (the caller's guarantee).
-        *value = if at >= 0 { unsafe { *plane.get_unchecked(at as usize) } } else { 0.0 };
+    for round in rounds {
+        for (lane, value) in row[round.at..round.at + round.lanes].iter_mut().enumerate() {
+            let at = round.start + (round.step * lane) as isize;
+            // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
+            *value = if round.inside & (1 << lane) != 0 { unsafe { *plane.get_unchecked(at as usize) } } else { 0.0 };
+        }
     }
 }
 
-/// `plane[offsets[p]] += values[p]` where the offset is not negative.
+/// `plane[…] += row[p]` for every inside lane of each round.
 ///
 /// # Safety
-/// As for [`gather`], and no two non-negative offsets are equal.
-pub(crate) unsafe fn scatter_add(values: &[f32], row: Row<'_>, plane: &mut [f32]) {
-    debug_assert!(
-        row.offsets.len() == values.len() && row.offsets.iter().all(|&at| (at as isize) < plane.len() as isize)
-    );
+/// As for [`gather`], and no two inside lanes of the rounds read the same value.
+pub(crate) unsafe fn scatter_add(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU has AVX-512F; the caller's guarantee bounds every access.
-        return unsafe { wide::scatter_add(values, row, plane) };
+        return unsafe { wide::scatter_add(row, rounds, plane) };
     }
-    // SAFETY: the caller's guarantee.
-    unsafe { scatter_add_each(values, row.offsets, plane) }
-}
-
-/// [`scatter_add`] one value at a time.
-///
-/// # Safety
-/// As for [`scatter_add`].
-unsafe fn scatter_add_each(values: &[f32], offsets: &[i32], plane: &mut [f32]) {
-    for (value, &at) in values.iter().zip(offsets) {
-        if at >= 0 {
-            // SAFETY: a non-negative offset is inside `plane` (the caller's guarantee).
-            unsafe { *plane.get_unchecked_mut(at as usize) += value };
+    for round in rounds {
+        for (lane, value) in row[round.at..round.at + round.lanes].iter().enumerate() {
+            if round.inside & (1 << lane) != 0 {
+                let at = round.start + (round.step * lane) as isize;
+                // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
+                unsafe { *plane.get_unchecked_mut(at as usize) += value };
+            }
         }
     }
 }
@@ -120,72 +142,104 @@ unsafe fn scatter_add_each(values: &[f32], offsets: &[i32], plane: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 mod wide {
     use std::arch::x86_64::{
-        _mm512_add_ps, _mm512_mask_i32gather_ps, _mm512_mask_i32scatter_ps, _mm512_mask_storeu_ps,
-        _mm512_maskz_loadu_epi32, _mm512_maskz_loadu_ps, _mm512_setzero_ps,
+        __m512i, _mm512_add_epi32, _mm512_add_ps, _mm512_mask_i32gather_ps, _mm512_mask_i32scatter_ps,
+        _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_mullo_epi32, _mm512_permutex2var_ps,
+        _mm512_permutexvar_ps, _mm512_set1_epi32, _mm512_setr_epi32, _mm512_setzero_ps,
     };
 
-    use super::Row;
+    use super::Round;
 
-    /// Each round's first position, lanes in the row, and what it reads.
-    fn rounds<'a>(row: Row<'a>) -> impl Iterator<Item = (usize, u16, super::Round)> + 'a {
-        let len = row.offsets.len();
-        row.rounds.iter().enumerate().map(move |(i, round)| {
-            let p = 16 * i;
-            (p, if len - p >= 16 { u16::MAX } else { (1u16 << (len - p)) - 1 }, *round)
-        })
+    /// The first `n` lanes.
+    fn lanes(n: usize) -> u16 {
+        if n >= 16 { u16::MAX } else { (1u16 << n) - 1 }
+    }
+
+    /// The offsets a round's lanes read (for a gather).
+    ///
+    /// # Safety
+    /// AVX-512F is available.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn offsets(round: &Round) -> __m512i {
+        let lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let step = _mm512_mullo_epi32(lane, _mm512_set1_epi32(round.step as i32));
+        _mm512_add_epi32(_mm512_set1_epi32(round.start as i32), step)
     }
 
     /// # Safety
     /// As for [`super::gather`], and AVX-512F is available.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn gather(plane: &[f32], row: Row<'_>, values: &mut [f32]) {
-        let mut skip = 0;
-        for (p, lanes, round) in rounds(row) {
-            if skip > 0 {
-                skip -= 1;
+    pub(super) unsafe fn gather(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
+        let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        let mut i = 0;
+        while let Some(round) = rounds.get(i) {
+            if round.chain >= 2 {
+                let last = &rounds[i + round.chain - 1];
+                let (len, start) = (last.at + last.lanes - round.at, round.start as usize);
+                row[round.at..round.at + len].copy_from_slice(&plane[start..start + len]);
+                i += round.chain;
                 continue;
             }
-            if let (2.., Some(start)) = (round.chain, round.run) {
-                let len = (16 * round.chain).min(values.len() - p);
-                values[p..p + len].copy_from_slice(&plane[start as usize..start as usize + len]);
-                skip = round.chain - 1;
-                continue;
-            }
-            // SAFETY: the loads read only the lanes with an offset inside `plane` (in a run,
-            // lane i's is `start + i`; the other lanes read nothing, so `start` may lie before
-            // the plane); the store writes `values[p..]`'s lanes.
+            let at = plane.as_ptr().wrapping_offset(round.start);
+            // SAFETY: the loads read only the plane values of inside lanes (masked-off lanes
+            // touch nothing, so `at` may lie outside the plane); the store writes the round's
+            // positions of `row`, which the slice bounds.
             unsafe {
-                let loaded = match round.run {
-                    Some(start) => _mm512_maskz_loadu_ps(round.inside, plane.as_ptr().wrapping_offset(start)),
-                    None => {
-                        let at = _mm512_maskz_loadu_epi32(lanes, row.offsets.as_ptr().add(p));
-                        _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), round.inside, at, plane.as_ptr())
+                let values = match round.step {
+                    1 => _mm512_maskz_loadu_ps(round.inside, at),
+                    2 => {
+                        let low = _mm512_maskz_loadu_ps(round.spread.0, at);
+                        let high = _mm512_maskz_loadu_ps(round.spread.1, at.wrapping_add(16));
+                        _mm512_permutex2var_ps(low, evens, high)
+                    }
+                    _ => {
+                        _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), round.inside, offsets(round), plane.as_ptr())
                     }
                 };
-                _mm512_mask_storeu_ps(values.as_mut_ptr().add(p), lanes, loaded);
+                let out = &mut row[round.at..round.at + round.lanes];
+                _mm512_mask_storeu_ps(out.as_mut_ptr(), lanes(round.lanes), values);
             }
+            i += 1;
         }
     }
 
     /// # Safety
     /// As for [`super::scatter_add`], and AVX-512F is available.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn scatter_add(values: &[f32], row: Row<'_>, plane: &mut [f32]) {
-        for (p, _, round) in rounds(row) {
-            // SAFETY: the plane's loads and stores touch only the lanes with an offset inside
-            // it (as in `gather`), all different, so no lane's sum overwrites another's.
+    pub(super) unsafe fn scatter_add(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
+        // Value i to plane values 2i (the first eight, then the second).
+        let first = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        let second = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+        for round in rounds {
+            let values = &row[round.at..round.at + round.lanes];
+            let at = plane.as_mut_ptr().wrapping_offset(round.start);
+            // SAFETY: the plane's loads and stores touch only the values of inside lanes (as
+            // in `gather`), all different, so no lane's sum overwrites another's.
             unsafe {
-                let added = _mm512_maskz_loadu_ps(round.inside, values.as_ptr().add(p));
-                match round.run {
-                    Some(start) => {
-                        let at = plane.as_mut_ptr().wrapping_offset(start);
+                let added = _mm512_maskz_loadu_ps(round.inside, values.as_ptr());
+                match round.step {
+                    1 => {
                         let sum = _mm512_add_ps(_mm512_maskz_loadu_ps(round.inside, at), added);
                         _mm512_mask_storeu_ps(at, round.inside, sum);
                     }
-                    None => {
-                        let at = _mm512_maskz_loadu_epi32(round.inside, row.offsets.as_ptr().add(p));
-                        let old = _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), round.inside, at, plane.as_ptr());
-                        _mm512_mask_i32scatter_ps::<4>(plane.as_mut_ptr(), round.inside, at, _mm512_add_ps(old, added));
+                    2 => {
+                        let (low_at, high_at) = (at, at.wrapping_add(16));
+                        let low = _mm512_add_ps(
+                            _mm512_maskz_loadu_ps(round.spread.0, low_at),
+                            _mm512_permutexvar_ps(first, added),
+                        );
+                        let high = _mm512_add_ps(
+                            _mm512_maskz_loadu_ps(round.spread.1, high_at),
+                            _mm512_permutexvar_ps(second, added),
+                        );
+                        _mm512_mask_storeu_ps(low_at, round.spread.0, low);
+                        _mm512_mask_storeu_ps(high_at, round.spread.1, high);
+                    }
+                    _ => {
+                        let offsets = offsets(round);
+                        let old =
+                            _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), round.inside, offsets, plane.as_ptr());
+                        let sum = _mm512_add_ps(old, added);
+                        _mm512_mask_i32scatter_ps::<4>(plane.as_mut_ptr(), round.inside, offsets, sum);
                     }
                 }
             }
@@ -197,39 +251,65 @@ mod wide {
 mod tests {
     use super::*;
 
+    /// One value at a time, as the rounds define it.
+    fn expected(plane: &[f32], rounds: &[Round], len: usize) -> Vec<f32> {
+        let mut row = vec![f32::NAN; len];
+        for round in rounds {
+            for lane in 0..round.lanes {
+                let at = round.start + (round.step * lane) as isize;
+                row[round.at + lane] = if round.inside & (1 << lane) != 0 { plane[at as usize] } else { 0.0 };
+            }
+        }
+        row
+    }
+
     #[test]
-    fn rounds_of_runs_gaps_and_padding_agree_with_one_value_at_a_time() {
-        let plane: Vec<f32> = (0..300).map(|i| i as f32 * 0.25 - 9.0).collect();
-        // Distinct offsets: a run with padding before it (stride 1), every other value
-        // (stride 2), an empty round, scattered values and short runs, then from position 80
-        // a run of 50 (a chain of whole rounds and a short last one).
-        let mut offsets: Vec<i32> = vec![-1];
-        offsets.extend(100..130);
-        offsets.extend([-1, -1]);
-        offsets.extend((140..170).step_by(2));
-        offsets.extend([-1; 16]);
-        offsets.extend([5, 299, 31, -1, 77, 3, 298, 30, 32, 33, -1, 34, 35, 36, 37, 38]);
-        offsets.extend(200..250);
-        for len in [0, 1, 15, 16, 17, 96, 112, offsets.len()] {
-            let offsets = &offsets[..len];
-            let mut fast = vec![f32::NAN; len];
-            let mut each = vec![f32::NAN; len];
-            let rounds = Round::of_row(offsets);
-            let row = Row { offsets, rounds: &rounds };
-            // SAFETY: every offset is below 300 and the non-negative ones are distinct.
-            unsafe {
-                gather(&plane, row, &mut fast);
-                gather_each(&plane, offsets, &mut each);
+    fn rounds_of_every_stride_agree_with_one_value_at_a_time() {
+        let plane: Vec<f32> = (0..400).map(|i| i as f32 * 0.25 - 9.0).collect();
+        // Distinct plane values throughout (as col2im needs): stride 1 with padding either side,
+        // stride 2 short and whole, stride 3, an all-padding round, a chain of three whole
+        // rounds and a short last one.
+        let all = [
+            Round::new(0, 16, !1, -1, 1),
+            Round::new(16, 7, 0b011_1110, 15, 2),
+            Round::new(23, 16, u16::MAX, 40, 2),
+            Round::new(39, 5, 0b1_1111, 80, 3),
+            Round::new(44, 9, 0, 0, 1),
+            Round::new(53, 12, 0b0111_1111_1110, 99, 1),
+            Round::new(65, 16, u16::MAX, 200, 1),
+            Round::new(81, 16, u16::MAX, 216, 1),
+            Round::new(97, 16, u16::MAX, 232, 1),
+            Round::new(113, 9, 0b1_1111_1111, 248, 1),
+        ];
+        let len = 122;
+        for count in [1, 2, 3, 5, 7, 8, all.len()] {
+            let mut rounds = all[..count].to_vec();
+            Round::link(&mut rounds);
+            if count == all.len() {
+                assert_eq!(rounds.iter().map(|r| r.chain).collect::<Vec<_>>(), [0, 0, 0, 0, 0, 0, 4, 3, 2, 0]);
             }
-            assert_eq!(fast, each, "gather of {len}");
+            let rounds = &rounds[..];
+            let mut row = vec![f32::NAN; len];
+            // SAFETY: every inside lane reads below 400, no two the same value.
+            unsafe { gather(&plane, rounds, &mut row) };
+            let want = expected(&plane, rounds, len);
+            assert_eq!(
+                row.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "gather, {count} rounds"
+            );
+
             let added: Vec<f32> = (0..len).map(|i| i as f32 + 0.5).collect();
-            let (mut fast_plane, mut each_plane) = (plane.clone(), plane.clone());
+            let mut fast = plane.clone();
             // SAFETY: as above.
-            unsafe {
-                scatter_add(&added, row, &mut fast_plane);
-                scatter_add_each(&added, offsets, &mut each_plane);
+            unsafe { scatter_add(&added, rounds, &mut fast) };
+            let mut each = plane.clone();
+            for round in rounds {
+                for lane in (0..round.lanes).filter(|lane| round.inside & (1 << lane) != 0) {
+                    each[(round.start + (round.step * lane) as isize) as usize] += added[round.at + lane];
+                }
             }
-            assert_eq!(fast_plane, each_plane, "scatter_add of {len}");
+            assert_eq!(fast, each, "scatter_add, {count} rounds");
         }
     }
 }

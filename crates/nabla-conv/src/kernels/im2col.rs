@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::gather::{self, Round, Row};
+use super::gather::{self, Round};
 
 /// The geometry of a 2-D convolution over one image of `channels × height × width`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,7 +55,8 @@ impl Geometry {
             return Arc::clone(offsets);
         }
         let offsets = Arc::new(self.make_offsets());
-        if tables.values().map(|table| table.values.len()).sum::<usize>() + offsets.values.len() > MAX_TABLE_VALUES {
+        let rounds = |table: &Offsets| table.rows.iter().map(Vec::len).sum::<usize>();
+        if tables.values().map(|table| rounds(table)).sum::<usize>() + rounds(&offsets) > MAX_TABLE_ROUNDS {
             tables.clear();
         }
         tables.insert(key, Arc::clone(&offsets));
@@ -65,30 +66,23 @@ impl Geometry {
     fn make_offsets(&self) -> Offsets {
         let (out_h, out_w) = self.positions;
         let (height, width) = (self.height as isize, self.width as isize);
-        let mut values = Vec::with_capacity(self.kernel.0 * self.kernel.1 * out_h * out_w);
+        let mut rows = Vec::with_capacity(self.kernel.0 * self.kernel.1);
         for ki in 0..self.kernel.0 {
             for kj in 0..self.kernel.1 {
-                // The image column each output column reads, or -1 (the same on every row).
                 let right = (kj * self.dilation.1) as isize - self.padding.1 as isize;
-                let columns: Vec<i32> = (0..out_w)
-                    .map(|ow| (ow * self.stride.1) as isize + right)
-                    .map(|iw| if (0..width).contains(&iw) { iw as i32 } else { -1 })
-                    .collect();
-                for oh in self.first_row..self.first_row + out_h {
+                // Where each position of the row reads, `None` for padding. Inside lanes read
+                // below `height · width`, which `Offsets::fits` keeps within an i32.
+                let reads = (self.first_row..self.first_row + out_h).flat_map(|oh| {
                     let ih = (oh * self.stride.0 + ki * self.dilation.0) as isize - self.padding.0 as isize;
-                    if (0..height).contains(&ih) {
-                        // Below `height · width`, which `Offsets::fits` keeps within an i32.
-                        let row_at = (ih * width) as i32;
-                        values.extend(columns.iter().map(|&iw| if iw >= 0 { row_at + iw } else { -1 }));
-                    } else {
-                        values.extend(std::iter::repeat_n(-1, out_w));
-                    }
-                }
+                    (0..out_w).map(move |ow| {
+                        let iw = (ow * self.stride.1) as isize + right;
+                        ((0..height).contains(&ih) && (0..width).contains(&iw)).then_some(ih * width + iw)
+                    })
+                });
+                rows.push(Round::cover(reads, self.stride.1));
             }
         }
-        let positions = out_h * out_w;
-        let rounds = values.chunks(positions.max(1)).flat_map(Round::of_row).collect();
-        Offsets { values, rounds, plane: self.height * self.width, positions }
+        Offsets { rows, plane: self.height * self.width, positions: out_h * out_w }
     }
 }
 
@@ -97,17 +91,15 @@ impl Geometry {
 /// of each image) cost a third as much as the im2col that read them.
 static TABLES: Mutex<Option<HashMap<Geometry, Arc<Offsets>>>> = Mutex::new(None);
 
-/// The most offsets [`TABLES`] keeps (64 MiB); past it, it starts again.
-const MAX_TABLE_VALUES: usize = 1 << 24;
+/// The most rounds [`TABLES`] keeps (about 80 MiB); past it, it starts again.
+const MAX_TABLE_ROUNDS: usize = 1 << 20;
 
-/// For each kernel offset `(ki, kj)` and each position of a column matrix's rows, where in a
-/// channel plane of the image the position reads (-1 where it reads padding). It does not
-/// depend on the number of channels, so one table serves an image split by channel.
+/// For each kernel offset `(ki, kj)`, where in a channel plane of the image each position of
+/// a column matrix's row reads, as [`Round`]s. It does not depend on the number of channels,
+/// so one table serves an image split by channel.
 pub(crate) struct Offsets {
-    /// `kh · kw` rows of `positions` offsets, each below `plane` (or -1).
-    values: Vec<i32>,
-    /// Each row's [`Round::of_row`], one after another.
-    rounds: Vec<Round>,
+    /// `kh · kw` rows of rounds; every inside lane reads below `plane`.
+    rows: Vec<Vec<Round>>,
     plane: usize,
     positions: usize,
 }
@@ -120,17 +112,15 @@ impl Offsets {
 
     /// Each column-matrix row `(c, ki, kj)` of `channels` planes (rows `row_stride` apart,
     /// from 0) with its plane and offsets.
-    fn rows(&self, g: &Geometry, row_stride: usize) -> impl Iterator<Item = (usize, usize, Row<'_>)> {
+    fn rows(&self, g: &Geometry, row_stride: usize) -> impl Iterator<Item = (usize, usize, &[Round])> {
         assert!(
             self.plane == g.height * g.width && self.positions == g.positions.0 * g.positions.1,
             "offsets built for another geometry"
         );
-        let rounds_per_row = self.positions.div_ceil(16);
         (0..g.channels).flat_map(move |c| {
-            let rows = self.values.chunks_exact(self.positions.max(1)).zip(self.rounds.chunks(rounds_per_row.max(1)));
-            rows.enumerate().map(move |(kernel_offset, (offsets, rounds))| {
+            self.rows.iter().enumerate().map(move |(kernel_offset, rounds)| {
                 let row = c * g.kernel.0 * g.kernel.1 + kernel_offset;
-                (row * row_stride, c * self.plane, Row { offsets, rounds })
+                (row * row_stride, c * self.plane, &rounds[..])
             })
         })
     }
@@ -140,23 +130,25 @@ impl Offsets {
 /// rows start `row_stride` apart in `cols` (`out_h·out_w` for a matrix of its own; more when
 /// the columns of several images sit side by side), through `offsets` (`g.offsets()`).
 pub(crate) fn im2col(g: &Geometry, offsets: &Offsets, image: &[f32], cols: &mut [f32], row_stride: usize) {
-    for (at, plane_at, row) in offsets.rows(g, row_stride) {
+    let positions = g.positions.0 * g.positions.1;
+    for (at, plane_at, rounds) in offsets.rows(g, row_stride) {
         let plane = &image[plane_at..plane_at + g.height * g.width];
-        // SAFETY: `Geometry::offsets` made every offset below the plane's length, which the
-        // assert in `rows` ties to this geometry, and the rounds from the offsets; the values
-        // are as many as the offsets.
-        unsafe { gather::gather(plane, row, &mut cols[at..at + row.offsets.len()]) };
+        // SAFETY: `Geometry::offsets` made every inside lane read below the plane's length,
+        // which the assert in `rows` ties to this geometry; the rounds cover the row's
+        // positions.
+        unsafe { gather::gather(plane, rounds, &mut cols[at..at + positions]) };
     }
 }
 
 /// Folds `cols` (rows `row_stride` apart, as in [`im2col`]) back into `image`, adding
 /// overlapping contributions (the adjoint of [`im2col`]).
 pub(crate) fn col2im(g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
-    for (at, plane_at, row) in offsets.rows(g, row_stride) {
+    let positions = g.positions.0 * g.positions.1;
+    for (at, plane_at, rounds) in offsets.rows(g, row_stride) {
         let plane = &mut image[plane_at..plane_at + g.height * g.width];
         // SAFETY: as in `im2col`; and one kernel offset reads each pixel from one position at
-        // most (positions are `stride` apart), so no two offsets in a row are equal.
-        unsafe { gather::scatter_add(&cols[at..at + row.offsets.len()], row, plane) };
+        // most (positions are `stride` apart), so no two lanes of a row read the same value.
+        unsafe { gather::scatter_add(&cols[at..at + positions], rounds, plane) };
     }
 }
 
