@@ -218,6 +218,12 @@ impl Layout {
         if self.split_by_channel() { 1 } else { usize::MAX }
     }
 
+    /// A chunk's column matrix of `len` values; none for a large image's convolution, whose
+    /// blocks have their own.
+    fn chunk_columns(&self, transposed: bool, len: usize) -> Vec<f32> {
+        if self.in_blocks() && !transposed { Vec::new() } else { pool::buffer(len) }
+    }
+
     /// Whether im2col/col2im split by channel: when the batch runs as fewer chunks of images
     /// than there are threads, and there are channels and values to split.
     fn split_by_channel(&self) -> bool {
@@ -277,23 +283,11 @@ impl ConvSpec {
         if !Offsets::fits(h, wd) {
             return Err(shapes(format!("an input plane of {h}×{wd} is more than 2^31 values")));
         }
-        match self.transposed {
+        let (geometry, out_hw) = match self.transposed {
             None => {
                 let mut geometry = geometry(in_per_group, h, wd);
-                let out_hw = geometry.convolution_positions().ok_or_else(too_large)?;
-                geometry.positions = out_hw;
-                let (offsets, blocks) = (OnceLock::new(), OnceLock::new());
-                Ok(Layout {
-                    batch,
-                    groups: g,
-                    in_per_group,
-                    out_per_group,
-                    in_hw: (h, wd),
-                    out_hw,
-                    geometry,
-                    offsets,
-                    blocks,
-                })
+                geometry.positions = geometry.convolution_positions().ok_or_else(too_large)?;
+                (geometry, geometry.positions)
             }
             Some(output_padding) => {
                 let size = |n: usize, s: usize, p: usize, d: usize, k: usize, op: usize| {
@@ -308,25 +302,15 @@ impl ConvSpec {
                 if oh == 0 || ow == 0 {
                     return Err(shapes(format!("padding {:?} leaves no output", self.padding)));
                 }
-                // The kernel sits at each input position of the (larger) output image.
-                let geometry = Geometry { positions: (h, wd), ..geometry(out_per_group, oh, ow) };
                 if !Offsets::fits(oh, ow) {
                     return Err(shapes(format!("an output plane of {oh}×{ow} is more than 2^31 values")));
                 }
-                let (offsets, blocks, out_hw) = (OnceLock::new(), OnceLock::new(), (oh, ow));
-                Ok(Layout {
-                    batch,
-                    groups: g,
-                    in_per_group,
-                    out_per_group,
-                    in_hw: (h, wd),
-                    out_hw,
-                    geometry,
-                    offsets,
-                    blocks,
-                })
+                // The kernel sits at each input position of the (larger) output image.
+                (Geometry { positions: (h, wd), ..geometry(out_per_group, oh, ow) }, (oh, ow))
             }
-        }
+        };
+        let (offsets, blocks) = (OnceLock::new(), OnceLock::new());
+        Ok(Layout { batch, groups: g, in_per_group, out_per_group, in_hw: (h, wd), out_hw, geometry, offsets, blocks })
     }
 }
 
@@ -416,7 +400,7 @@ impl Op for ConvOp {
         let mut out = if transposed { zeros_written(len) } else { pool::buffer(len) };
         out.par_chunks_mut(per_chunk * out_len).zip(x.par_chunks(per_chunk * in_len)).for_each(|(out, x)| {
             let columns = x.len() / in_len * positions;
-            let mut cols = pool::buffer(rows * columns);
+            let mut cols = layout.chunk_columns(transposed, rows * columns);
             for group in 0..g {
                 let (x_planes, out_planes) = Self::planes(&layout, group);
                 if transposed {
@@ -475,7 +459,7 @@ impl Op for ConvOp {
             .zip(dy.par_chunks(per_chunk * out_len))
             .map(|((dx, x), dy)| {
                 let columns = x.len() / in_len * positions;
-                let mut cols = pool::buffer(rows * columns);
+                let mut cols = layout.chunk_columns(transposed, rows * columns);
                 // Every group's product overwrites its part of the chunk's weight gradient. From
                 // the pool: W6's 32 chunks allocated 9.4 MB of fresh pages every step.
                 let mut dw = if need_dw { pool::buffer(weight_len) } else { Vec::new() };

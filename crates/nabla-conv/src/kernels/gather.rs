@@ -5,7 +5,7 @@
 //! (stride 1), two masked loads and a permute (stride 2), or a gather (larger strides); col2im
 //! adds back the same way.
 
-/// Up to 16 positions of one output row within a column-matrix row: lane `i` reads the plane at
+/// Up to 16 consecutive positions of a column-matrix row: lane `i` reads the plane at
 /// `start + step · i`, or is 0 where its bit of `inside` is clear (padding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Round {

@@ -91,7 +91,7 @@ impl Geometry {
 /// of each image) cost a third as much as the im2col that read them.
 static TABLES: Mutex<Option<HashMap<Geometry, Arc<Offsets>>>> = Mutex::new(None);
 
-/// The most rounds [`TABLES`] keeps (about 80 MiB); past it, it starts again.
+/// The most rounds [`TABLES`] keeps (2^20 of 48 bytes); past it, it starts again.
 const MAX_TABLE_ROUNDS: usize = 1 << 20;
 
 /// For each kernel offset `(ki, kj)`, where in a channel plane of the image each position of
