@@ -32,14 +32,26 @@ impl Round {
     /// A round of `lanes` positions from `at` that reads `start + step · i` in the lanes of
     /// `inside`.
     pub fn new(at: usize, lanes: usize, inside: u16, start: isize, step: usize) -> Round {
-        let mut spread = (0u16, 0u16);
-        for lane in (0..lanes).filter(|&lane| inside & (1 << lane) != 0 && step == 2) {
-            match 2 * lane {
-                value @ 0..16 => spread.0 |= 1 << value,
-                value => spread.1 |= 1 << (value - 16),
+        let mut round = Round { at, lanes, inside, start, step, spread: (0, 0), chain: 0 };
+        if step == 2 {
+            let unspread = round;
+            for (position, _) in unspread.reads().filter(|(_, read)| read.is_some()) {
+                match 2 * (position - at) {
+                    value @ 0..16 => round.spread.0 |= 1 << value,
+                    value => round.spread.1 |= 1 << (value - 16),
+                }
             }
         }
-        Round { at, lanes, inside, start, step, spread, chain: 0 }
+        round
+    }
+
+    /// Each position of the round with the plane value it reads (`None`: padding), one at a
+    /// time: the definition the vector code follows.
+    pub fn reads(&self) -> impl Iterator<Item = (usize, Option<usize>)> + '_ {
+        (0..self.lanes).map(move |lane| {
+            let inside = self.inside & (1 << lane) != 0;
+            (self.at + lane, inside.then(|| (self.start + (self.step * lane) as isize) as usize))
+        })
     }
 
     /// The rounds of a column-matrix row whose positions read `reads` (`None`: padding), all
@@ -109,12 +121,18 @@ pub(crate) unsafe fn gather(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
         // SAFETY: the CPU has AVX-512F; the caller's guarantee bounds every access.
         return unsafe { wide::gather(plane, rounds, row) };
     }
-    for round in rounds {
-        for (lane, value) in row[round.at..round.at + round.lanes].iter_mut().enumerate() {
-            let at = round.start + (round.step * lane) as isize;
-            // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
-            *value = if round.inside & (1 << lane) != 0 { unsafe { *plane.get_unchecked(at as usize) } } else { 0.0 };
-        }
+    // SAFETY: the caller's guarantee.
+    unsafe { gather_each(plane, rounds, row) }
+}
+
+/// [`gather`] one value at a time (CPUs without AVX-512).
+///
+/// # Safety
+/// As for [`gather`].
+unsafe fn gather_each(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
+    for (position, read) in rounds.iter().flat_map(Round::reads) {
+        // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
+        row[position] = read.map_or(0.0, |at| unsafe { *plane.get_unchecked(at) });
     }
 }
 
@@ -128,13 +146,19 @@ pub(crate) unsafe fn scatter_add(row: &[f32], rounds: &[Round], plane: &mut [f32
         // SAFETY: the CPU has AVX-512F; the caller's guarantee bounds every access.
         return unsafe { wide::scatter_add(row, rounds, plane) };
     }
-    for round in rounds {
-        for (lane, value) in row[round.at..round.at + round.lanes].iter().enumerate() {
-            if round.inside & (1 << lane) != 0 {
-                let at = round.start + (round.step * lane) as isize;
-                // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
-                unsafe { *plane.get_unchecked_mut(at as usize) += value };
-            }
+    // SAFETY: the caller's guarantee.
+    unsafe { scatter_add_each(row, rounds, plane) }
+}
+
+/// [`scatter_add`] one value at a time (CPUs without AVX-512).
+///
+/// # Safety
+/// As for [`scatter_add`].
+unsafe fn scatter_add_each(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
+    for (position, read) in rounds.iter().flat_map(Round::reads) {
+        if let Some(at) = read {
+            // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
+            unsafe { *plane.get_unchecked_mut(at) += row[position] };
         }
     }
 }
@@ -254,11 +278,8 @@ mod tests {
     /// One value at a time, as the rounds define it.
     fn expected(plane: &[f32], rounds: &[Round], len: usize) -> Vec<f32> {
         let mut row = vec![f32::NAN; len];
-        for round in rounds {
-            for lane in 0..round.lanes {
-                let at = round.start + (round.step * lane) as isize;
-                row[round.at + lane] = if round.inside & (1 << lane) != 0 { plane[at as usize] } else { 0.0 };
-            }
+        for (position, read) in rounds.iter().flat_map(Round::reads) {
+            row[position] = read.map_or(0.0, |at| plane[at]);
         }
         row
     }
@@ -289,27 +310,28 @@ mod tests {
                 assert_eq!(rounds.iter().map(|r| r.chain).collect::<Vec<_>>(), [0, 0, 0, 0, 0, 0, 4, 3, 2, 0]);
             }
             let rounds = &rounds[..];
-            let mut row = vec![f32::NAN; len];
-            // SAFETY: every inside lane reads below 400, no two the same value.
-            unsafe { gather(&plane, rounds, &mut row) };
             let want = expected(&plane, rounds, len);
-            assert_eq!(
-                row.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                "gather, {count} rounds"
-            );
-
             let added: Vec<f32> = (0..len).map(|i| i as f32 + 0.5).collect();
-            let mut fast = plane.clone();
-            // SAFETY: as above.
-            unsafe { scatter_add(&added, rounds, &mut fast) };
-            let mut each = plane.clone();
-            for round in rounds {
-                for lane in (0..round.lanes).filter(|lane| round.inside & (1 << lane) != 0) {
-                    each[(round.start + (round.step * lane) as isize) as usize] += added[round.at + lane];
+            let mut want_sums = plane.clone();
+            for (position, read) in rounds.iter().flat_map(Round::reads) {
+                if let Some(at) = read {
+                    want_sums[at] += added[position];
                 }
             }
-            assert_eq!(fast, each, "scatter_add, {count} rounds");
+            type Kernel = unsafe fn(&[f32], &[Round], &mut [f32]);
+            let kernels: [(&str, Kernel, Kernel); 2] =
+                [("as dispatched", gather, scatter_add), ("one value at a time", gather_each, scatter_add_each)];
+            for (name, gather, scatter_add) in kernels {
+                let (mut row, mut sums) = (vec![f32::NAN; len], plane.clone());
+                // SAFETY: every inside lane reads below 400, no two the same value.
+                unsafe {
+                    gather(&plane, rounds, &mut row);
+                    scatter_add(&added, rounds, &mut sums);
+                }
+                let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&row), bits(&want), "gather {name}, {count} rounds");
+                assert_eq!(sums, want_sums, "scatter_add {name}, {count} rounds");
+            }
         }
     }
 }
