@@ -34,8 +34,8 @@ fn train(model: &Sequential, adam: &mut Optimizer, mnist: &Mnist, batches: &[Vec
 fn an_mlp_resumed_from_its_state_dicts_matches_one_trained_straight() {
     let mnist = Mnist::bundled().unwrap();
     let batches: Vec<Vec<usize>> = DataLoader::new(mnist.train.len(), 64).unwrap().shuffled(3).epoch()[..30].to_vec();
-    let (n, dir) = (17, std::env::temp_dir().join(format!("nabla-resume-mlp-{}", std::process::id())));
-    std::fs::create_dir_all(&dir).unwrap();
+    let (n, scratch) = (17, tempfile::tempdir().unwrap());
+    let dir = scratch.path();
 
     let (straight, mut adam) = model(0);
     let straight_losses = train(&straight, &mut adam, &mnist, &batches);
@@ -55,5 +55,4 @@ fn an_mlp_resumed_from_its_state_dicts_matches_one_trained_straight() {
     for ((name, a), (_, b)) in straight.state_dict().iter().zip(resumed.state_dict()) {
         assert_eq!(a.to_vec(), b.to_vec(), "{name}");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }

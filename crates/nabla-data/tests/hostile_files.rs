@@ -31,9 +31,8 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 fn png() -> Vec<u8> {
     static PNG: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     PNG.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("nabla-hostile-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("seed.png");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seed.png");
         nabla_data::image::write_png_pixels(&path, 5, 4, 3, &(0..60).map(|i| i as u8 * 4).collect::<Vec<_>>()).unwrap();
         std::fs::read(path).unwrap()
     })

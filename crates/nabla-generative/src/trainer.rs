@@ -229,7 +229,7 @@ impl<M: Trainable> Trainer<M> {
         let checkpoint = Checkpoint::load(path)?;
         let bad = |reason: String| TrainError::Checkpoint { path: path.display().to_string(), reason };
         if checkpoint.kind != model.kind() {
-            return Err(bad(format!("it holds a {}, not a {}", checkpoint.kind, model.kind())));
+            return Err(bad(format!("it holds a model of kind {}, not {}", checkpoint.kind, model.kind())));
         }
         let samples = data.shape().first().copied().unwrap_or(0);
         if !checkpoint.order.is_empty() && checkpoint.order.len() != samples {

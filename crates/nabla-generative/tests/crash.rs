@@ -37,9 +37,8 @@ fn child_saves_checkpoints_until_killed() {
 
 #[test]
 fn a_checkpoint_survives_a_kill_in_the_middle_of_saving() {
-    let dir = std::env::temp_dir().join(format!("nabla-crash-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("checkpoint.safetensors");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoint.safetensors");
     for round in 0..3 {
         let _ = std::fs::remove_file(&path);
         let mut child = Command::new(std::env::current_exe().unwrap())
@@ -63,5 +62,4 @@ fn a_checkpoint_survives_a_kill_in_the_middle_of_saving() {
             .unwrap_or_else(|e| panic!("round {round}: the checkpoint left by the killed process does not load: {e}"));
         assert!(resumed.step() >= 1);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,19 +2,15 @@
 //! folder, progress reports, non-finite losses (stop naming the step, or skip), and
 //! checkpoints that refuse NaN weights and the wrong model.
 
-use std::path::PathBuf;
-
 use nabla_generative::*;
 use nabla_nn::Module;
 use nabla_optim::AdamConfig;
 use nabla_tensor::Tensor;
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nabla-trainer-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder of the test's own, removed when it is dropped.
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("nabla-trainer-").tempdir().unwrap()
 }
 
 fn mlp_gan() -> Gan {
@@ -28,19 +24,13 @@ fn small_dcgan() -> Gan {
 }
 
 /// Trains `total` steps straight, and `first` steps, a checkpoint, a fresh model resumed from
-/// it, then the rest: the losses and every tensor of the state must be identical. `name` keeps
-/// each test's checkpoint apart (tests run in parallel; two models may share a kind).
-fn assert_resume_is_exact<M: Trainable>(
-    name: &str,
-    build: impl Fn() -> M,
-    data: &Tensor,
-    config: TrainerConfig,
-    first: usize,
-) {
+/// it, then the rest: the losses and every tensor of the state must be identical.
+fn assert_resume_is_exact<M: Trainable>(build: impl Fn() -> M, data: &Tensor, config: TrainerConfig, first: usize) {
     let mut straight = Trainer::new(build(), data, config.clone()).unwrap();
     straight.run(data).unwrap();
 
-    let path = scratch(name).join("checkpoint.safetensors");
+    let dir = scratch();
+    let path = dir.path().join("checkpoint.safetensors");
     let mut interrupted = Trainer::new(build(), data, config.clone()).unwrap();
     assert!(!interrupted.run_for(data, first).unwrap(), "stopped before the end");
     interrupted.save_checkpoint(&path).unwrap();
@@ -62,14 +52,14 @@ fn resuming_an_mlp_gan_is_exact() {
     let data = Tensor::normal(&[96, 2], 1.0, 0.5, &mut StdRng::seed_from_u64(1)).unwrap();
     let config = TrainerConfig { image_shape: [1, 1, 2], ..TrainerConfig::new(3, 16) };
     // 6 steps an epoch: stop mid-epoch 2.
-    assert_resume_is_exact("mlp_gan", mlp_gan, &data, config, 8);
+    assert_resume_is_exact(mlp_gan, &data, config, 8);
 }
 
 #[test]
 fn resuming_a_dcgan_is_exact() {
     let data = Tensor::uniform(&[32, 1, 8, 8], -1.0, 1.0, &mut StdRng::seed_from_u64(2)).unwrap();
     let config = TrainerConfig { image_shape: [1, 8, 8], grid: 4, ..TrainerConfig::new(2, 8) };
-    assert_resume_is_exact("small_dcgan", small_dcgan, &data, config, 3);
+    assert_resume_is_exact(small_dcgan, &data, config, 3);
 }
 
 fn small_autoencoder() -> Autoencoder {
@@ -82,9 +72,14 @@ fn small_images(seed: u64) -> Tensor {
 
 #[test]
 fn a_run_leaves_grids_a_loss_log_a_chart_and_a_checkpoint() {
-    let dir = scratch("outputs");
-    let config =
-        TrainerConfig { out_dir: Some(dir.clone()), image_shape: [1, 4, 4], grid: 9, ..TrainerConfig::new(2, 10) };
+    let scratch = scratch();
+    let dir = scratch.path();
+    let config = TrainerConfig {
+        out_dir: Some(dir.to_path_buf()),
+        image_shape: [1, 4, 4],
+        grid: 9,
+        ..TrainerConfig::new(2, 10)
+    };
     let reports = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = reports.clone();
     let data = small_images(4);
@@ -113,8 +108,10 @@ fn a_run_leaves_grids_a_loss_log_a_chart_and_a_checkpoint() {
 
 #[test]
 fn a_nan_loss_stops_the_run_naming_the_step_and_keeps_the_last_checkpoint() {
-    let dir = scratch("nan");
-    let config = TrainerConfig { out_dir: Some(dir.clone()), image_shape: [1, 4, 4], ..TrainerConfig::new(3, 10) };
+    let scratch = scratch();
+    let dir = scratch.path();
+    let config =
+        TrainerConfig { out_dir: Some(dir.to_path_buf()), image_shape: [1, 4, 4], ..TrainerConfig::new(3, 10) };
     let clean = small_images(5);
     let mut trainer = Trainer::new(small_autoencoder(), &clean, config.clone()).unwrap();
     trainer.run_for(&clean, 4).unwrap();
@@ -142,7 +139,8 @@ fn a_nan_loss_stops_the_run_naming_the_step_and_keeps_the_last_checkpoint() {
 
 #[test]
 fn nan_weights_are_never_saved() {
-    let dir = scratch("nan-weights");
+    let scratch = scratch();
+    let dir = scratch.path();
     let data = small_images(6);
     let trainer = Trainer::new(small_autoencoder(), &data, TrainerConfig::new(1, 10)).unwrap();
     let path = dir.join("checkpoint.safetensors");
@@ -159,13 +157,14 @@ fn nan_weights_are_never_saved() {
 
 #[test]
 fn a_checkpoint_resumes_only_its_own_kind_of_model_and_data() {
-    let dir = scratch("kinds");
+    let scratch = scratch();
+    let dir = scratch.path();
     let data = small_images(7);
     let path = dir.join("checkpoint.safetensors");
     Trainer::new(small_autoencoder(), &data, TrainerConfig::new(1, 10)).unwrap().save_checkpoint(&path).unwrap();
     let vae = Vae::new(16, 8, 2, AdamConfig::default(), &mut StdRng::seed_from_u64(0)).unwrap();
     let error = Trainer::resume(vae, &data, TrainerConfig::new(1, 10), &path).err().unwrap();
-    assert!(error.to_string().contains("it holds a autoencoder, not a vae"), "{error}");
+    assert!(error.to_string().contains("it holds a model of kind autoencoder, not vae"), "{error}");
     let truncated = dir.join("truncated.safetensors");
     std::fs::write(&truncated, &std::fs::read(&path).unwrap()[..100]).unwrap();
     assert!(matches!(

@@ -13,7 +13,8 @@ use proptest::prelude::*;
 fn valid() -> Vec<u8> {
     static FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     FILE.get_or_init(|| {
-        let path = std::env::temp_dir().join(format!("nabla-hostile-state-{}.safetensors", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("valid.safetensors");
         let tensors = vec![
             ("weight".to_string(), Tensor::from_vec((0..6).map(|i| i as f32).collect(), &[2, 3]).unwrap()),
             ("bias".to_string(), Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap()),

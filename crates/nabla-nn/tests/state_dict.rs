@@ -11,10 +11,9 @@ fn golden(case: &str) -> PathBuf {
     PathBuf::from(format!("{}/tests/golden/{case}.safetensors", env!("CARGO_MANIFEST_DIR")))
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nabla-nn-state-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A fresh folder of the test's own, removed when it is dropped.
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("nabla-nn-state-").tempdir().unwrap()
 }
 
 fn model(seed: u64) -> Sequential {
@@ -27,9 +26,10 @@ fn model(seed: u64) -> Sequential {
 
 #[test]
 fn a_saved_model_loads_into_a_fresh_one_and_computes_the_same() {
+    let dir = scratch();
     let (a, b) = (model(1), model(2));
     a.forward(&Tensor::ones(&[5, 3])).unwrap(); // moves the running statistics
-    let path = scratch("roundtrip.safetensors");
+    let path = dir.path().join("roundtrip.safetensors");
     save(&a, &path).unwrap();
     let report = load(&b, &path, true).unwrap();
     assert_eq!(report, LoadReport::default());
@@ -66,7 +66,8 @@ fn pytorchs_linear_state_loads_and_gives_pytorchs_output() {
 
 #[test]
 fn missing_unexpected_and_mismatched_keys_are_all_named() {
-    let path = scratch("partial.safetensors");
+    let dir = scratch();
+    let path = dir.path().join("partial.safetensors");
     let weight = Tensor::zeros(&[4, 2]);
     save_tensors(&path, &[("0.weight".into(), weight), ("extra".into(), Tensor::zeros(&[1]))]).unwrap();
     let target = model(3);
@@ -86,8 +87,9 @@ fn missing_unexpected_and_mismatched_keys_are_all_named() {
 
 #[test]
 fn corrupt_files_are_format_errors() {
+    let dir = scratch();
     let good = std::fs::read(golden("linear_bias")).unwrap();
-    let truncated = scratch("truncated.safetensors");
+    let truncated = dir.path().join("truncated.safetensors");
     std::fs::write(&truncated, &good[..good.len() - 10]).unwrap();
     let layer = Linear::new(LinearConfig::new(5, 4), &mut StdRng::seed_from_u64(0)).unwrap();
     assert!(matches!(load(&layer, &truncated, false), Err(StateDictError::Format { .. })));
@@ -97,24 +99,25 @@ fn corrupt_files_are_format_errors() {
     let mut lying = (header.len() as u64).to_le_bytes().to_vec();
     lying.extend_from_slice(header);
     lying.extend_from_slice(&[0u8; 16]);
-    let lying_path = scratch("lying.safetensors");
+    let lying_path = dir.path().join("lying.safetensors");
     std::fs::write(&lying_path, &lying).unwrap();
     assert!(matches!(load_tensors(&lying_path), Err(StateDictError::Format { .. })));
 
-    let huge_header = scratch("huge-header.safetensors");
+    let huge_header = dir.path().join("huge-header.safetensors");
     std::fs::write(&huge_header, u64::MAX.to_le_bytes()).unwrap();
     assert!(matches!(load_tensors(&huge_header), Err(StateDictError::Format { .. })));
 
-    assert!(matches!(load_tensors(scratch("does-not-exist.safetensors")), Err(StateDictError::Io { .. })));
+    assert!(matches!(load_tensors(dir.path().join("does-not-exist.safetensors")), Err(StateDictError::Io { .. })));
 }
 
 #[test]
 fn half_precision_tensors_are_refused_with_their_dtype() {
+    let dir = scratch();
     let header = br#"{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#;
     let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
     bytes.extend_from_slice(header);
     bytes.extend_from_slice(&[0u8; 4]);
-    let path = scratch("f16.safetensors");
+    let path = dir.path().join("f16.safetensors");
     std::fs::write(&path, &bytes).unwrap();
     let err = load_tensors(&path).unwrap_err();
     assert!(err.to_string().contains("w has dtype F16"), "{err}");

@@ -11,7 +11,8 @@ fn non_white_share(path: &std::path::Path) -> (u32, u32, f64) {
 
 #[test]
 fn a_chart_is_written_as_a_png_with_lines_and_text() {
-    let dir = std::env::temp_dir().join(format!("nabla-plot-test-{}", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let linear = dir.join("linear.png");
     LineChart::new("squares", "x", "x²")
         .series(Series::new("x²", (0..20).map(|i| (i as f64, (i * i) as f64)).collect()))
@@ -35,7 +36,6 @@ fn a_chart_is_written_as_a_png_with_lines_and_text() {
         std::fs::read_dir(dir.join("nested")).unwrap().all(|e| e.unwrap().path() == log),
         "no temporary file left behind"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

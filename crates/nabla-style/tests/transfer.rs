@@ -146,7 +146,8 @@ fn torchvision_weights_load_by_their_keys() {
     let source = FeatureExtractor::vgg19(Pooling::Average, &mut StdRng::seed_from_u64(5)).unwrap();
     let mut tensors = source.state_dict();
     tensors.push(("classifier.0.weight".into(), Tensor::zeros(&[2, 2])));
-    let path = std::env::temp_dir().join(format!("nabla-vgg19-{}.safetensors", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vgg19.safetensors");
     nabla_nn::save_tensors(&path, &tensors).unwrap();
     let target = FeatureExtractor::vgg19(Pooling::Average, &mut StdRng::seed_from_u64(6)).unwrap();
     let report = target.load_torchvision(&path).unwrap();
@@ -205,8 +206,8 @@ fn options_blend_styles_keep_colours_and_use_lbfgs_or_noise() {
 
 #[test]
 fn files_in_files_out() {
-    let dir = std::env::temp_dir().join(format!("nabla-style-files-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     nabla_data::image::write_png(dir.join("content.png"), &shrink(&images::astronaut(), 24)).unwrap();
     nabla_data::image::write_png(dir.join("style.png"), &shrink(&images::gravel(), 24).narrow(0, 0, 1).unwrap())
         .unwrap();
