@@ -1,14 +1,46 @@
-//! Where a training loop should run: on one of rayon's threads.
+//! Where a training loop should run: on one of rayon's threads, with the others kept awake.
 //!
 //! nabla's kernels split their work on rayon's global pool. Called from a thread outside the
 //! pool (a program's main thread), every parallel op hands its work to the pool and sleeps
 //! until it is done, and a sleeping pool thread must be woken for each: two wake-ups per op.
 //! Called from a pool thread, the op runs its share itself and the idle threads take the rest
-//! by work stealing. PyTorch's main thread is likewise the first thread of its OpenMP team.
+//! by work stealing. But an idle pool thread soon goes to sleep, and a training step's serial
+//! stretches (the optimizer's update, small products) are long enough for that, so the next
+//! parallel op wakes it again through the kernel. [`on_pool`] therefore keeps the other
+//! threads polling for work while the loop runs, as the threads of PyTorch's OpenMP team spin
+//! between parallel regions.
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Idle polls after which a polling thread also yields its core to the OS between polls, so
+/// that other processes are not starved while a training loop runs serial code.
+const POLLS_BEFORE_YIELDING: u32 = 1 << 10;
+
+/// How long a poller may go without finding work before it hands its thread back to rayon
+/// (queuing a fresh poller in its place). A poller blocks the thread it runs on; when a thread
+/// that was waiting inside another job picked it up, this bounds how long that job is held.
+const IDLE_LIMIT: Duration = Duration::from_millis(1);
+
+/// Whether some [`on_pool`] call's pollers are running; a second call at the same time (or
+/// nested) starts none of its own.
+static POLLING: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// Whether this thread is running a poller (one picked up inside another returns at once).
+    static IN_POLLER: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Runs `f` on one of rayon's threads and returns its result: wrap a training loop (or a whole
-/// program) in it. `nabla` runs every command this way; the autoencoder step (W8) took
-/// 3.6–3.9 ms a step from the main thread and 3.0–3.1 ms on the pool, with 2 threads.
+/// program) in it. `nabla` runs every command this way.
+///
+/// While `f` runs, the pool's other threads poll for work instead of sleeping, so each
+/// parallel op finds them awake; once idle they yield their cores to the OS between polls, but
+/// they stay busy until `f` returns, as OpenMP's threads do. With 2 threads the autoencoder
+/// step (W8) took 3.6–3.9 ms from the main thread and 3.0–3.1 ms on the pool; with the other
+/// thread polling, 2.50 ms against 2.76 (docs/performance.md).
 ///
 /// ```
 /// use nabla_tensor::Tensor;
@@ -16,5 +48,54 @@
 /// assert_eq!(total.unwrap(), 1000.0);
 /// ```
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| f())
+    rayon::scope(|_| {
+        if POLLING.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return f();
+        }
+        let done = Arc::new(AtomicBool::new(false));
+        // Set when `f` returns or unwinds: the pollers end with it.
+        let _stop = Stop(done.clone());
+        let owner = rayon::current_thread_index();
+        for _ in 1..rayon::current_num_threads() {
+            let done = done.clone();
+            rayon::spawn(move || poll_until(done, owner));
+        }
+        f()
+    })
+}
+
+/// Ends an [`on_pool`] call's polling when dropped.
+struct Stop(Arc<AtomicBool>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+        POLLING.store(false, Ordering::Release);
+    }
+}
+
+/// Runs the pool's pending jobs until `done` is set, spinning while there are none. Returns
+/// at once on `owner` (the thread running the loop, which picks a poller up while it waits
+/// inside the loop) or inside another poller; after [`IDLE_LIMIT`] without work it queues a
+/// fresh poller and returns, so that the thread gets back to any job it was waiting in.
+fn poll_until(done: Arc<AtomicBool>, owner: Option<usize>) {
+    if rayon::current_thread_index() == owner || IN_POLLER.with(|p| p.replace(true)) {
+        return;
+    }
+    let (mut idle_polls, mut idle_since) = (0u32, Instant::now());
+    while !done.load(Ordering::Acquire) {
+        if rayon::yield_now() == Some(rayon::Yield::Executed) {
+            (idle_polls, idle_since) = (0, Instant::now());
+        } else if idle_polls < POLLS_BEFORE_YIELDING {
+            idle_polls += 1;
+            std::hint::spin_loop();
+        } else if idle_since.elapsed() < IDLE_LIMIT {
+            std::thread::yield_now();
+        } else {
+            let done = done.clone();
+            rayon::spawn(move || poll_until(done, owner));
+            break;
+        }
+    }
+    IN_POLLER.with(|p| p.set(false));
 }
