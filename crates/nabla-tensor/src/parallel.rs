@@ -99,3 +99,17 @@ fn poll_until(done: Arc<AtomicBool>, owner: Option<usize>) {
     }
     IN_POLLER.with(|p| p.set(false));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The only unit test here that calls `on_pool`, so no other call holds the flag meanwhile.
+    #[test]
+    fn the_polling_ends_with_the_loop_even_when_it_panics() {
+        assert!(on_pool(|| POLLING.load(Ordering::Acquire)), "the loop has its pollers");
+        assert!(!POLLING.load(Ordering::Acquire));
+        assert!(std::panic::catch_unwind(|| on_pool(|| panic!("inside on_pool"))).is_err());
+        assert!(!POLLING.load(Ordering::Acquire), "a panic left the pollers running");
+    }
+}
