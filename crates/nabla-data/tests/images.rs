@@ -4,14 +4,9 @@ use nabla_data::image::{read_png, write_png, write_png_grid};
 use nabla_data::{DataError, Mnist};
 use nabla_tensor::Tensor;
 
-/// A fresh folder of the test's own, removed when it is dropped.
-fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("nabla-data-images-").tempdir().unwrap()
-}
-
 #[test]
 fn an_image_survives_a_png_round_trip_to_8_bits() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let values: Vec<f32> = (0..3 * 4 * 5).map(|i| (i % 17) as f32 / 16.0).collect();
     let rgb = Tensor::from_vec(values.clone(), &[3, 4, 5]).unwrap();
     let path = dir.path().join("rgb.png");
@@ -27,7 +22,7 @@ fn an_image_survives_a_png_round_trip_to_8_bits() {
 
 #[test]
 fn a_batch_becomes_a_grid() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let mnist = Mnist::bundled().unwrap();
     let batch = mnist.test.images.narrow(0, 0, 10).unwrap();
     let path = dir.path().join("grid.png");
@@ -42,7 +37,7 @@ fn a_batch_becomes_a_grid() {
 
 #[test]
 fn bad_shapes_and_files_are_errors() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     assert!(matches!(write_png(dir.path().join("bad.png"), &Tensor::ones(&[2, 4, 4])), Err(DataError::Format { .. })));
     assert!(matches!(
         write_png_grid(dir.path().join("bad.png"), &Tensor::ones(&[4, 4]), 2, 1),

@@ -8,11 +8,6 @@ use nabla_optim::AdamConfig;
 use nabla_tensor::Tensor;
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
 
-/// A fresh folder of the test's own, removed when it is dropped.
-fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("nabla-trainer-").tempdir().unwrap()
-}
-
 fn mlp_gan() -> Gan {
     let adam = AdamConfig { lr: 1e-3, betas: (0.5, 0.999), ..Default::default() };
     Gan::mlp(&MlpGanShape::new(2, 16), GanConfig { adam, ..GanConfig::new(2) }, &mut StdRng::seed_from_u64(5)).unwrap()
@@ -29,7 +24,7 @@ fn assert_resume_is_exact<M: Trainable>(build: impl Fn() -> M, data: &Tensor, co
     let mut straight = Trainer::new(build(), data, config.clone()).unwrap();
     straight.run(data).unwrap();
 
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("checkpoint.safetensors");
     let mut interrupted = Trainer::new(build(), data, config.clone()).unwrap();
     assert!(!interrupted.run_for(data, first).unwrap(), "stopped before the end");
@@ -72,7 +67,7 @@ fn small_images(seed: u64) -> Tensor {
 
 #[test]
 fn a_run_leaves_grids_a_loss_log_a_chart_and_a_checkpoint() {
-    let scratch = scratch();
+    let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     let config = TrainerConfig {
         out_dir: Some(dir.to_path_buf()),
@@ -108,7 +103,7 @@ fn a_run_leaves_grids_a_loss_log_a_chart_and_a_checkpoint() {
 
 #[test]
 fn a_nan_loss_stops_the_run_naming_the_step_and_keeps_the_last_checkpoint() {
-    let scratch = scratch();
+    let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     let config =
         TrainerConfig { out_dir: Some(dir.to_path_buf()), image_shape: [1, 4, 4], ..TrainerConfig::new(3, 10) };
@@ -139,7 +134,7 @@ fn a_nan_loss_stops_the_run_naming_the_step_and_keeps_the_last_checkpoint() {
 
 #[test]
 fn nan_weights_are_never_saved() {
-    let scratch = scratch();
+    let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     let data = small_images(6);
     let trainer = Trainer::new(small_autoencoder(), &data, TrainerConfig::new(1, 10)).unwrap();
@@ -157,7 +152,7 @@ fn nan_weights_are_never_saved() {
 
 #[test]
 fn a_checkpoint_resumes_only_its_own_kind_of_model_and_data() {
-    let scratch = scratch();
+    let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     let data = small_images(7);
     let path = dir.join("checkpoint.safetensors");

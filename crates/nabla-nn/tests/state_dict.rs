@@ -11,11 +11,6 @@ fn golden(case: &str) -> PathBuf {
     PathBuf::from(format!("{}/tests/golden/{case}.safetensors", env!("CARGO_MANIFEST_DIR")))
 }
 
-/// A fresh folder of the test's own, removed when it is dropped.
-fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("nabla-nn-state-").tempdir().unwrap()
-}
-
 fn model(seed: u64) -> Sequential {
     let mut rng = StdRng::seed_from_u64(seed);
     Sequential::new()
@@ -26,7 +21,7 @@ fn model(seed: u64) -> Sequential {
 
 #[test]
 fn a_saved_model_loads_into_a_fresh_one_and_computes_the_same() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let (a, b) = (model(1), model(2));
     a.forward(&Tensor::ones(&[5, 3])).unwrap(); // moves the running statistics
     let path = dir.path().join("roundtrip.safetensors");
@@ -66,7 +61,7 @@ fn pytorchs_linear_state_loads_and_gives_pytorchs_output() {
 
 #[test]
 fn missing_unexpected_and_mismatched_keys_are_all_named() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("partial.safetensors");
     let weight = Tensor::zeros(&[4, 2]);
     save_tensors(&path, &[("0.weight".into(), weight), ("extra".into(), Tensor::zeros(&[1]))]).unwrap();
@@ -87,7 +82,7 @@ fn missing_unexpected_and_mismatched_keys_are_all_named() {
 
 #[test]
 fn corrupt_files_are_format_errors() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read(golden("linear_bias")).unwrap();
     let truncated = dir.path().join("truncated.safetensors");
     std::fs::write(&truncated, &good[..good.len() - 10]).unwrap();
@@ -112,7 +107,7 @@ fn corrupt_files_are_format_errors() {
 
 #[test]
 fn half_precision_tensors_are_refused_with_their_dtype() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let header = br#"{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#;
     let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
     bytes.extend_from_slice(header);

@@ -1,5 +1,6 @@
-//! `on_pool`: results through its polling threads, a panic that ends the polling, and no
-//! deadlock when calls nest or run at the same time on pools of several sizes.
+//! `on_pool`: results through its polling threads, a panic that reaches the caller and leaves
+//! the next call working, and no deadlock when calls nest or run at the same time on pools of
+//! several sizes. (That a panic also ends the polling is a unit test in `parallel.rs`.)
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -31,7 +32,7 @@ fn results_come_back_through_the_polling_threads() {
 }
 
 #[test]
-fn a_panic_inside_ends_the_polling_and_the_next_call_runs() {
+fn a_panic_inside_reaches_the_caller_and_the_next_call_runs() {
     let caught = std::panic::catch_unwind(|| on_pool(|| panic!("inside on_pool")));
     assert!(caught.is_err());
     assert_eq!(on_pool(|| 41 + 1), 42);
