@@ -88,8 +88,13 @@ fn panel(title: String, outputs: Vec<f32>, data: &Labelled) -> RegionPanel {
     RegionPanel { title, values, points }
 }
 
-/// Errors of any crate (tensor, data, chart) end the run with their message.
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let mut panels = Vec::new();
     for (name, data) in [("AND", and_gate()), ("OR", or_gate()), ("XOR", xor())] {
         let (model, report, accuracies) = perceptron(&data, 100)?;

@@ -98,8 +98,13 @@ fn gradient_norms(activation: Activation, steps: usize, seed: u64) -> Result<Vec
     Ok(history)
 }
 
-/// Errors of any crate (tensor, data, chart) end the run with their message.
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let steps = 3;
     let mut chart =
         LineChart::new("Weight-gradient norm per layer (first SGD step)", "layer", "gradient norm (log scale)").log_y();

@@ -52,8 +52,13 @@ fn shifts() -> Vec<f64> {
     (0..=32).map(|i| i as f64 * 0.5).collect()
 }
 
-/// Errors of any crate (tensor, data, chart) end the run with their message.
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let rows = divergences(&shifts())?;
     println!(
         "p = N(0, 2²), q = N(μ, 1.5²), in nats (ln 2 = {:.4}); 'exact' is the closed form",

@@ -83,8 +83,13 @@ fn train(epochs: usize, seed: u64, log: bool) -> Result<Vec<Epoch>> {
     Ok(history)
 }
 
-/// Errors of any crate (tensor, data, chart) end the run with their message.
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     nabla::tensor::set_flush_denormal(true);
     let seed = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let history = train(15, seed, true)?;

@@ -99,8 +99,13 @@ fn train(kind: Kind, budget: Budget, seed: u64, log: bool) -> Result<Vec<(usize,
     Ok(history)
 }
 
-/// Errors of any crate (tensor, data, chart) end the run with their message.
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     nabla::tensor::set_flush_denormal(true);
     let mut chart = LineChart::new(
         format!("Adding problem, length {}: test MSE", FULL.length),

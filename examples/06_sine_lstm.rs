@@ -67,8 +67,13 @@ fn evaluate(lstm: &Lstm, head: &Linear, test: &SequenceBatch) -> Result<Outcome>
     Ok(Outcome { test_mse, repeat_last_mse, predictions: predictions.to_vec(), truth: test.targets.to_vec() })
 }
 
-/// Errors of any crate (tensor, data, chart) end the run with their message.
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+/// Errors of any crate (tensor, data, chart) end the run with their message.
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let outcome = train(30, 0)?;
     println!(
         "test MSE {:.5}; repeating the last value: {:.5}; the noise alone: {:.5}",

@@ -110,7 +110,12 @@ fn filter_picture(model: &Sequential) -> Result<Tensor> {
     weight.sub(&low)?.div(&high.sub(&low)?.add_scalar(1e-8)?)
 }
 
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     nabla::tensor::set_flush_denormal(true);
     let epochs = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(8);
     let (model, history) = train(epochs, 0)?;

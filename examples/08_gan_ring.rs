@@ -47,7 +47,12 @@ fn train(steps: usize, every: usize, seed: u64, log: bool) -> Result<(Gan, Vec<(
     Ok((gan, history))
 }
 
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let steps = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2500);
     let (gan, _) = train(steps, 500, 0, true)?;
     let samples = gan.sample(2000, &mut StdRng::seed_from_u64(7))?.to_vec();

@@ -74,7 +74,12 @@ fn train(epochs: usize, noise: Noise, convolutional: bool, seed: u64) -> Result<
     Ok((model, history))
 }
 
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    nabla::tensor::on_pool(run)
+}
+
+fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let epochs = args.iter().find_map(|s| s.parse().ok()).unwrap_or(10);
     let convolutional = args.iter().any(|a| a == "conv");

@@ -42,7 +42,12 @@ fn latent_sweep(vae: &Vae, side: usize) -> Result<Tensor> {
     Ok(images.reshape(&[-1, 1, 28, 28])?)
 }
 
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> Result<()> {
+    nabla::tensor::on_pool(run)
+}
+
+fn run() -> Result<()> {
     let epochs = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let images = root.join("docs/images");

@@ -37,7 +37,12 @@ fn verdict(gan: &Gan, judge: &Judge, mnist: &Mnist) -> Result<Verdict> {
     Ok(judge.judge(&samples.reshape(&[-1, 1, 28, 28])?, &mnist.test.images)?)
 }
 
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> Result<()> {
+    nabla::tensor::on_pool(run)
+}
+
+fn run() -> Result<()> {
     let epochs = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(30);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = root.join("target/examples-out/gan_mnist");

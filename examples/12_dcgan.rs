@@ -39,7 +39,12 @@ fn verdict(gan: &Gan, judge: &Judge, mnist: &Mnist, draw: u64) -> Result<Verdict
     Ok(judge.judge(&samples, &mnist.test.images)?)
 }
 
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> Result<()> {
+    nabla::tensor::on_pool(run)
+}
+
+fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seed = args.iter().position(|a| a == "--seed").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(0);
     let epochs = args

@@ -38,7 +38,12 @@ fn transfer(
     Ok((result, curve))
 }
 
+/// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> Result<()> {
+    nabla::tensor::on_pool(run)
+}
+
+fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let (steps, size) = (numbers.first().copied().unwrap_or(300), numbers.get(1).copied().unwrap_or(128));

@@ -17,6 +17,7 @@ use nabla::losses::{self, BceOptions, CrossEntropyOptions, KlReduction, NllOptio
 use nabla::nn::{BatchNormConfig, Dropout, LayerNorm, Linear, LinearConfig, Module, batch_norm_1d};
 use nabla::optim::{AdamConfig, Optimizer, SgdConfig};
 use nabla::recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
+use nabla::tensor::Indices;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 use nabla::{Result, Tensor};
 use proptest::prelude::*;
@@ -150,7 +151,11 @@ proptest! {
             8 => x.unsqueeze(axis),
             9 => x.flatten(axis, start as isize),
             10 => x.broadcast_to(&target_usize),
-            _ => x.gather(axis, &tensor(&other, seed, false).abs()?.mul_scalar(3.0)?),
+            _ => {
+                let index = tensor(&other, seed, false);
+                let whole = index.to_vec().iter().map(|v| (v.abs() * 3.0).floor() as i64).collect();
+                x.gather(axis, Indices::new(whole, index.shape())?)
+            }
         })?;
     }
 

@@ -14,6 +14,7 @@ pub mod bench;
 pub mod classifier;
 pub mod error;
 pub mod interrupt;
+pub mod language;
 pub mod models;
 pub mod progress;
 pub mod report;

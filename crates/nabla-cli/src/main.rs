@@ -88,13 +88,7 @@ fn run_on_pool(cli: Cli) -> Result<(), CliError> {
 
 /// Sizes rayon's global pool, which the matrix multiplies and parallel kernels use.
 fn rayon_threads(threads: usize) -> Result<(), CliError> {
-    if threads == 0 {
-        return Err(CliError::Usage("--threads must be at least 1".into()));
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .map_err(|e| CliError::Usage(format!("--threads {threads}: {e}")))
+    nabla_tensor::set_thread_count(threads).map_err(|e| CliError::Usage(format!("--threads {threads}: {e}")))
 }
 
 fn main() -> ExitCode {

@@ -4,8 +4,19 @@
 use std::path::Path;
 use std::process::Command;
 
-const TOPICS: [&str; 10] =
-    ["perceptron", "gradients", "divergences", "mlp", "cnn", "recurrent", "autoencoder", "gan", "dcgan", "style"];
+const TOPICS: [&str; 11] = [
+    "perceptron",
+    "gradients",
+    "divergences",
+    "mlp",
+    "cnn",
+    "recurrent",
+    "language",
+    "autoencoder",
+    "gan",
+    "dcgan",
+    "style",
+];
 
 /// The text between `start` and the next `end` after it.
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {

@@ -12,6 +12,11 @@ pub enum DataError {
     #[error("{path}: {reason}")]
     Format { path: String, reason: String },
 
+    /// An argument or value the data cannot take (a character outside a vocabulary, a window
+    /// longer than the text), naming the function.
+    #[error("{what}: {reason}")]
+    Invalid { what: &'static str, reason: String },
+
     /// Building a tensor from the data failed.
     #[error(transparent)]
     Tensor(#[from] nabla_tensor::Error),

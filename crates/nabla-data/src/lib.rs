@@ -8,6 +8,8 @@
 //! - [`DataLoader`]: seeded shuffling, mini-batches, drop-last; [`normalize`].
 //! - [`synthetic`]: XOR, AND, OR, Gaussian blobs, two moons, a ring of Gaussians;
 //!   [`sequences`]: the adding problem and a noisy sine wave.
+//! - [`text`]: the bundled Book of Genesis (King James Version), a character vocabulary, and
+//!   random windows for next-character prediction.
 //! - [`image`]: tensors to PNG (single images and grids) and back.
 
 mod error;
@@ -17,6 +19,7 @@ mod loader;
 mod mnist;
 pub mod sequences;
 pub mod synthetic;
+pub mod text;
 
 pub use error::{DataError, Result};
 pub use idx::{IdxArray, read_idx_u8};

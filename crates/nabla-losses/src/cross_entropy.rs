@@ -3,9 +3,9 @@
 //! weights, ignored index and label smoothing.
 
 use nabla_activations::log_softmax;
-use nabla_tensor::{Error, Result, Tensor};
+use nabla_tensor::{Error, Indices, Result, Tensor};
 
-use crate::nll::{ClassTargets, NllOptions, class_rows, nll_loss, per_element_shape};
+use crate::nll::{ClassTargets, NllOptions, class_rows, nll_of_rows, per_element_shape};
 use crate::reduction::{Reduction, reduce};
 
 /// Options of [`cross_entropy`] and [`cross_entropy_with_probs`].
@@ -59,7 +59,8 @@ impl CrossEntropyOptions {
 }
 
 /// Cross-entropy of `logits` `[N, C]` or `[N, C, d…]` against class-index `targets`, one per
-/// `[N, d…]` position (`F.cross_entropy(logits, targets)`).
+/// `[N, d…]` position, in that shape or flat (`F.cross_entropy(logits, targets)`); any slice
+/// of integers, or [`Indices`].
 ///
 /// With label smoothing ε the loss is `(1 - ε)·nll + ε/C · Σ_c -w_c·log p_c`, the smoothing
 /// term taking the same reduction (a mean divides by the targets' total weight), as PyTorch.
@@ -74,32 +75,35 @@ impl CrossEntropyOptions {
 /// ```
 ///
 /// # Errors
-/// As [`nll_loss`], and [`Error::InvalidArgument`] for label smoothing outside [0, 1].
-pub fn cross_entropy(logits: &Tensor, targets: &[i64], options: &CrossEntropyOptions) -> Result<Tensor> {
+/// As [`nll_loss`](crate::nll_loss), under this function's name and with the caller's
+/// shapes, and [`Error::InvalidArgument`] for label smoothing outside [0, 1].
+pub fn cross_entropy(logits: &Tensor, targets: impl Into<Indices>, options: &CrossEntropyOptions) -> Result<Tensor> {
     const OP: &str = "cross_entropy";
     options.check(OP)?;
     let rows = class_rows(OP, logits)?;
-    let log_probs = log_softmax(&rows, 1)?;
     let nll_options =
         NllOptions { weight: options.weight.clone(), ignore_index: options.ignore_index, reduction: options.reduction };
-    let nll = nll_loss(&log_probs, targets, &nll_options)?;
+    let targets = ClassTargets::new(OP, &targets.into(), logits.shape(), &nll_options)?;
+    let log_probs = log_softmax(&rows, 1)?;
     let epsilon = options.label_smoothing;
+    let kept: Vec<f32> = targets.classes.iter().map(|c| if c.is_some() { 1.0 } else { 0.0 }).collect();
+    let total_weight =
+        if epsilon > 0.0 && options.reduction == Reduction::Mean { targets.total_weight(OP)? } else { 1.0 };
+    let nll = nll_of_rows(OP, &log_probs, targets, options.reduction)?;
     let loss = if epsilon == 0.0 {
         nll
     } else {
         let classes = rows.shape()[1];
-        let targets = ClassTargets::new(OP, targets, rows.shape()[0], classes, &nll_options)?;
         let weighted = match options.weight_row(OP, classes)? {
             Some(w) => log_probs.mul(&w)?,
             None => log_probs,
         };
-        let kept: Vec<f32> = targets.classes.iter().map(|c| if c.is_some() { 1.0 } else { 0.0 }).collect();
         let kept = Tensor::from_vec(kept, &[rows.shape()[0]])?;
         let smooth = weighted.sum(&[1], false)?.neg()?.mul(&kept)?;
         let smooth = match options.reduction {
             Reduction::None => smooth,
             Reduction::Sum => smooth.sum_all()?,
-            Reduction::Mean => smooth.sum_all()?.div_scalar(targets.total_weight(OP)?)?,
+            Reduction::Mean => smooth.sum_all()?.div_scalar(total_weight)?,
         };
         nll.mul_scalar(1.0 - epsilon)?.add(&smooth.mul_scalar(epsilon / classes as f32)?)?
     };

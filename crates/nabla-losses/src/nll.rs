@@ -1,7 +1,7 @@
 //! Negative log-likelihood of class-index targets, with class weights and an ignored index:
 //! one fused op over `[rows, classes]` log-probabilities.
 
-use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor};
+use nabla_tensor::{BackwardContext, Data, Error, Indices, Op, Result, Tensor};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::reduction::Reduction;
@@ -32,36 +32,37 @@ pub(crate) struct ClassTargets {
 }
 
 impl ClassTargets {
-    pub(crate) fn new(
-        op: &'static str,
-        targets: &[i64],
-        rows: usize,
-        classes: usize,
-        options: &NllOptions,
-    ) -> Result<Self> {
-        if targets.len() != rows {
+    /// Checks `targets` against the caller's `input` of shape `[N, C]` or `[N, C, d…]`: one
+    /// target per `[N, d…]` position, given in that shape or flat, each in `0..C` or the
+    /// ignored index. Errors name `op` and the caller's shapes.
+    pub(crate) fn new(op: &'static str, targets: &Indices, input: &[usize], options: &NllOptions) -> Result<Self> {
+        let classes = input[1];
+        let positions: Vec<usize> = input.iter().enumerate().filter(|&(a, _)| a != 1).map(|(_, &s)| s).collect();
+        let rows: usize = positions.iter().product();
+        if targets.shape() != positions.as_slice() && targets.shape() != [rows] {
             return Err(Error::ShapeMismatch {
                 op,
-                lhs: vec![rows, classes],
-                rhs: vec![targets.len()],
-                reason: format!("needs one target per row ({rows}), got {}", targets.len()),
+                lhs: input.to_vec(),
+                rhs: targets.shape().to_vec(),
+                reason: format!("needs one target per position, of shape {positions:?} or [{rows}]"),
             });
         }
         let weights = options.weight.clone().unwrap_or_else(|| vec![1.0; classes]);
         if weights.len() != classes {
             return Err(Error::ShapeMismatch {
                 op,
-                lhs: vec![rows, classes],
+                lhs: input.to_vec(),
                 rhs: vec![weights.len()],
                 reason: format!("needs one weight per class ({classes})"),
             });
         }
         let classes = targets
+            .values()
             .iter()
             .map(|&t| match t {
                 t if t == options.ignore_index => Ok(None),
                 t if t >= 0 && (t as usize) < classes => Ok(Some(t as usize)),
-                t => Err(Error::IndexOutOfRange { op, index: t, axis: 1, size: classes, shape: vec![rows, classes] }),
+                t => Err(Error::IndexOutOfRange { op, index: t, axis: 1, size: classes, shape: input.to_vec() }),
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(ClassTargets { classes, weights })
@@ -150,22 +151,33 @@ pub(crate) fn per_element_shape(input: &Tensor) -> Vec<isize> {
 }
 
 /// Negative log-likelihood of class `targets` under log-probabilities `input` `[N, C]` or
-/// `[N, C, d…]` (`F.nll_loss`); `targets` hold one class per `[N, d…]` position, row-major.
-/// A mean divides by the total weight of the non-ignored targets, as PyTorch.
+/// `[N, C, d…]` (`F.nll_loss`); `targets` hold one class per `[N, d…]` position, in that shape
+/// or flat in row-major order (any slice of integers, or [`Indices`]). A mean divides by the
+/// total weight of the non-ignored targets, as PyTorch.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for input of fewer than 2 axes or a mean over no weight;
 /// [`Error::ShapeMismatch`] for the wrong number of targets or weights;
 /// [`Error::IndexOutOfRange`] for a class outside `0..C` other than `ignore_index`.
-pub fn nll_loss(input: &Tensor, targets: &[i64], options: &NllOptions) -> Result<Tensor> {
+pub fn nll_loss(input: &Tensor, targets: impl Into<Indices>, options: &NllOptions) -> Result<Tensor> {
     const OP: &str = "nll_loss";
     let rows = class_rows(OP, input)?;
-    let (n, c) = (rows.shape()[0], rows.shape()[1]);
-    let targets = ClassTargets::new(OP, targets, n, c, options)?;
-    let divisor = if options.reduction == Reduction::Mean { targets.total_weight(OP)? } else { 1.0 };
-    let losses = Tensor::apply(Nll { targets, reduction: options.reduction, divisor }, &[&rows])?;
+    let targets = ClassTargets::new(OP, &targets.into(), input.shape(), options)?;
+    let losses = nll_of_rows(OP, &rows, targets, options.reduction)?;
     match options.reduction {
         Reduction::None => losses.reshape(&per_element_shape(input)),
         _ => Ok(losses),
     }
+}
+
+/// The negative log-likelihood of checked targets under `[rows, C]` log-probabilities, per row
+/// or reduced (before the reshape to the caller's positions).
+pub(crate) fn nll_of_rows(
+    op: &'static str,
+    rows: &Tensor,
+    targets: ClassTargets,
+    reduction: Reduction,
+) -> Result<Tensor> {
+    let divisor = if reduction == Reduction::Mean { targets.total_weight(op)? } else { 1.0 };
+    Tensor::apply(Nll { targets, reduction, divisor }, &[rows])
 }

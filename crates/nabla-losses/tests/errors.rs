@@ -31,26 +31,38 @@ fn mismatched_shapes_and_bad_values() {
 fn class_targets_are_checked() {
     let logits = Tensor::ones(&[2, 3]);
     let options = CrossEntropyOptions::default();
-    assert!(matches!(cross_entropy(&logits, &[0], &options), Err(Error::ShapeMismatch { op: "nll_loss", .. })));
+    // Each loss reports under its own name, with the caller's shapes.
+    assert!(matches!(cross_entropy(&logits, [0], &options), Err(Error::ShapeMismatch { op: "cross_entropy", .. })));
     assert!(matches!(
-        cross_entropy(&logits, &[0, 3], &options),
-        Err(Error::IndexOutOfRange { op: "nll_loss", index: 3, .. })
+        cross_entropy(&logits, [0, 3], &options),
+        Err(Error::IndexOutOfRange { op: "cross_entropy", index: 3, .. })
     ));
     assert!(matches!(
-        cross_entropy(&logits, &[-100, -100], &options),
-        Err(Error::InvalidArgument { op: "nll_loss", .. })
+        cross_entropy(&logits, [-100, -100], &options),
+        Err(Error::InvalidArgument { op: "cross_entropy", .. })
+    ));
+    let sequence = Tensor::ones(&[2, 3, 5]);
+    assert_eq!(
+        cross_entropy(&sequence, [0; 7], &options).unwrap_err().to_string(),
+        "cross_entropy: shapes [2, 3, 5] and [7] do not match: needs one target per position, of shape [2, 5] or [10]"
+    );
+    assert!(cross_entropy(&sequence, nabla_tensor::Indices::new(vec![1; 10], &[2, 5]).unwrap(), &options).is_ok());
+    assert!(cross_entropy(&sequence, vec![1usize; 10], &options).is_ok());
+    assert!(matches!(
+        nll_loss(&sequence, [0, 1, 2, 0, 1, 2, 0, 1, 2, 3], &NllOptions::default()),
+        Err(Error::IndexOutOfRange { op: "nll_loss", index: 3, ref shape, .. }) if shape == &[2, 3, 5]
     ));
     assert!(matches!(
-        cross_entropy(&Tensor::ones(&[3]), &[0], &options),
+        cross_entropy(&Tensor::ones(&[3]), [0], &options),
         Err(Error::InvalidArgument { op: "cross_entropy", .. })
     ));
     let smoothing = CrossEntropyOptions { label_smoothing: 1.5, ..Default::default() };
     assert!(matches!(
-        cross_entropy(&logits, &[0, 1], &smoothing),
+        cross_entropy(&logits, [0, 1], &smoothing),
         Err(Error::InvalidArgument { op: "cross_entropy", .. })
     ));
     let weights = NllOptions { weight: Some(vec![1.0; 2]), ..Default::default() };
-    assert!(matches!(nll_loss(&logits, &[0, 1], &weights), Err(Error::ShapeMismatch { op: "nll_loss", .. })));
+    assert!(matches!(nll_loss(&logits, [0, 1], &weights), Err(Error::ShapeMismatch { op: "nll_loss", .. })));
 }
 
 #[test]
@@ -69,7 +81,7 @@ fn extreme_logits_stay_finite() {
     assert!((loss.item().unwrap() - 50.0).abs() < 1e-4, "two confidently wrong logits of 100: mean loss 200/4");
     assert!(loss.backward().unwrap().get(&logits).unwrap().to_vec().iter().all(|g| g.is_finite()));
     let rows = Tensor::from_vec(vec![100.0, -100.0, 0.0, -100.0, 100.0, 0.0], &[2, 3]).unwrap().requires_grad(true);
-    let ce = cross_entropy(&rows, &[1, 1], &CrossEntropyOptions::default()).unwrap();
+    let ce = cross_entropy(&rows, [1, 1], &CrossEntropyOptions::default()).unwrap();
     assert!((ce.item().unwrap() - 100.0).abs() < 1e-3);
     assert!(ce.backward().unwrap().get(&rows).unwrap().to_vec().iter().all(|g| g.is_finite()));
 }

@@ -43,12 +43,12 @@ fn binary_cross_entropy_matches_pytorch_including_its_clamps() {
 
 #[test]
 fn cross_entropy_and_nll_match_pytorch() {
-    check("loss_cross_entropy", |x, f| cross_entropy(x, &classes(&f["target"]), &CrossEntropyOptions::default()));
+    check("loss_cross_entropy", |x, f| cross_entropy(x, classes(&f["target"]), &CrossEntropyOptions::default()));
     check("loss_cross_entropy_ls01", |x, f| {
         let options = CrossEntropyOptions { label_smoothing: 0.1, ..Default::default() };
-        cross_entropy(x, &classes(&f["target"]), &options)
+        cross_entropy(x, classes(&f["target"]), &options)
     });
-    check("loss_nll", |x, f| nll_loss(x, &classes(&f["target"]), &NllOptions::default()));
+    check("loss_nll", |x, f| nll_loss(x, classes(&f["target"]), &NllOptions::default()));
 }
 
 #[test]

@@ -58,10 +58,10 @@ fn cross_entropy_with_classes_weights_ignore_index_and_smoothing() {
                 reduction,
                 ..Default::default()
             };
-            assert_gradients("cross_entropy", |v| cross_entropy(&v[0], &targets, &options), vec![logits.clone()]);
+            assert_gradients("cross_entropy", |v| cross_entropy(&v[0], targets, &options), vec![logits.clone()]);
         }
         let options = NllOptions { weight: Some(vec![1.0, 0.5, 2.0, 1.5]), ignore_index: 0, reduction };
-        assert_gradients("nll_loss", |v| nll_loss(&v[0], &[3, 0, 2, 1, 3], &options), vec![logits.clone()]);
+        assert_gradients("nll_loss", |v| nll_loss(&v[0], [3, 0, 2, 1, 3], &options), vec![logits.clone()]);
     }
 }
 
@@ -72,11 +72,11 @@ fn cross_entropy_over_spatial_positions() {
     let targets = [0, 1, 2, 1, 2, 2, 0, 1];
     for reduction in REDUCTIONS {
         let options = CrossEntropyOptions { label_smoothing: 0.1, reduction, ..Default::default() };
-        let loss = cross_entropy(&logits, &targets, &options).unwrap();
+        let loss = cross_entropy(&logits, targets, &options).unwrap();
         if reduction == Reduction::None {
             assert_eq!(loss.shape(), &[2, 2, 2]);
         }
-        assert_gradients("cross_entropy [N,C,H,W]", |v| cross_entropy(&v[0], &targets, &options), vec![logits.clone()]);
+        assert_gradients("cross_entropy [N,C,H,W]", |v| cross_entropy(&v[0], targets, &options), vec![logits.clone()]);
     }
 }
 
@@ -134,8 +134,8 @@ fn reductions_relate_as_expected() {
     assert!((sum - none.to_vec().iter().sum::<f32>()).abs() < 1e-6);
     assert!((mean - sum / 6.0).abs() < 1e-6);
     let logits = Tensor::from_vec(vec![1.0, 2.0, 3.0, 1.0, 1.0, 1.0], &[2, 3]).unwrap();
-    let ignored = cross_entropy(&logits, &[2, -100], &CrossEntropyOptions::default()).unwrap().item().unwrap();
+    let ignored = cross_entropy(&logits, [2, -100], &CrossEntropyOptions::default()).unwrap().item().unwrap();
     let alone =
-        cross_entropy(&logits.narrow(0, 0, 1).unwrap(), &[2], &CrossEntropyOptions::default()).unwrap().item().unwrap();
+        cross_entropy(&logits.narrow(0, 0, 1).unwrap(), [2], &CrossEntropyOptions::default()).unwrap().item().unwrap();
     assert_eq!(ignored, alone, "an ignored row changes neither the sum nor the count");
 }

@@ -3,7 +3,7 @@
 //! Layers and models for nabla, with PyTorch's names, layouts, defaults and initialisation:
 //!
 //! - [`Module`]: forward, a visit over named parameters and buffers, train/eval mode.
-//! - Layers: [`Linear`], [`Sequential`] (children `0`, `1`, …), [`Activation`] modules,
+//! - Layers: [`Linear`], [`Embedding`], [`Sequential`] (children `0`, `1`, …), [`Activation`] modules,
 //!   [`Dropout`] (seeded), [`Flatten`], [`Unflatten`], [`LayerNorm`], [`BatchNorm`] via
 //!   [`batch_norm_1d`].
 //! - Initialisers in [`init`]: Xavier/Glorot and Kaiming/He, uniform and normal.
@@ -18,6 +18,7 @@ mod activation;
 mod batch_norm;
 mod batch_norm_op;
 mod dropout;
+mod embedding;
 mod flatten;
 pub mod init;
 mod layer_norm;
@@ -32,6 +33,7 @@ mod unflatten;
 pub use activation::Activation;
 pub use batch_norm::{BatchNorm, BatchNormConfig, batch_norm_1d};
 pub use dropout::Dropout;
+pub use embedding::{Embedding, EmbeddingConfig};
 pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::{Linear, LinearConfig};

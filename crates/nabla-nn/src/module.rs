@@ -28,6 +28,12 @@ pub trait Module: Send + Sync {
     /// `prefix` (empty at the top).
     fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind));
 
+    /// The module's type without its path (`Linear`, `Conv2d`), as errors and listings name
+    /// it; the default reads it from the type.
+    fn type_name(&self) -> &'static str {
+        short_type_name(std::any::type_name::<Self>())
+    }
+
     /// Switches training mode on (`true`) or off; modules with children pass it on. Dropout
     /// and batch norm read it.
     fn set_training(&mut self, training: bool) {
@@ -65,6 +71,15 @@ pub trait Module: Send + Sync {
         let mut out = Vec::new();
         self.visit("", &mut |name, t, _| out.push((name, t.clone())));
         out
+    }
+}
+
+/// `nabla_nn::linear::Linear` as `Linear` (and `a::Wrapper<b::Inner>` as `Wrapper<b::Inner>`).
+fn short_type_name(full: &'static str) -> &'static str {
+    let path = full.split('<').next().unwrap_or(full);
+    match path.rfind("::") {
+        Some(at) => &full[at + 2..],
+        None => full,
     }
 }
 

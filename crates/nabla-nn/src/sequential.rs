@@ -39,10 +39,12 @@ impl Sequential {
 }
 
 impl Module for Sequential {
+    /// Each module's output is the next one's input. An error names the child that failed,
+    /// by index and type: `Sequential child 2 (Linear): Linear: shapes …`.
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         let mut x = input.clone();
-        for layer in &self.layers {
-            x = layer.forward(&x)?;
+        for (i, layer) in self.layers.iter().enumerate() {
+            x = layer.forward(&x).map_err(|e| e.context(format!("Sequential child {i} ({})", layer.type_name())))?;
         }
         Ok(x)
     }

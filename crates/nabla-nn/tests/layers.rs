@@ -149,3 +149,44 @@ fn layers_name_themselves_in_shape_errors() {
     ));
     assert!(mlp(&MlpConfig { widths: vec![3], activation: Activation::Relu, dropout: 0.0 }, &mut rng).is_err());
 }
+
+/// A failing child of a `Sequential` is named by index and type, with the child's own error
+/// inside (matchable through `Error::root`).
+#[test]
+fn sequential_names_the_failing_child() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let model = Sequential::new()
+        .push(Linear::new(LinearConfig::new(4, 3), &mut rng).unwrap())
+        .push(Activation::Relu)
+        .push(Linear::new(LinearConfig::new(5, 2), &mut rng).unwrap());
+    let error = model.forward(&Tensor::ones(&[2, 4])).unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("Sequential child 2 (Linear): Linear: shapes [2, 3] and [2, 5]"), "{message}");
+    assert!(matches!(error.root(), nabla_tensor::Error::ShapeMismatch { op: "Linear", .. }));
+    assert_eq!(model.layers()[1].type_name(), "Activation");
+}
+
+/// An embedding's padding row stays zero and takes no gradient; a frozen table is a buffer.
+#[test]
+fn embedding_padding_and_freezing() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let config = EmbeddingConfig { padding_idx: Some(2), ..EmbeddingConfig::new(5, 3) };
+    let table = Embedding::new(config, &mut rng).unwrap();
+    assert_eq!(&table.weight.to_vec()[6..9], &[0.0; 3]);
+    let grads = table.lookup([2, 0, 2]).unwrap().sum_all().unwrap().backward().unwrap();
+    let grad = grads.get(&table.weight).unwrap().to_vec();
+    assert_eq!(&grad[0..3], &[1.0; 3]);
+    assert_eq!(&grad[6..9], &[0.0; 3], "the padding row takes no gradient");
+    assert_eq!(table.named_parameters()[0].0, "weight");
+    assert!(matches!(table.lookup([5]), Err(nabla_tensor::Error::IndexOutOfRange { op: "Embedding", index: 5, .. })));
+    assert!(matches!(table.lookup([-1]), Err(nabla_tensor::Error::IndexOutOfRange { index: -1, .. })));
+    let frozen = Embedding::from_pretrained(&table.weight, true, None).unwrap();
+    assert!(frozen.parameters().is_empty());
+    assert_eq!(frozen.state_dict()[0].0, "weight");
+    assert!(matches!(
+        frozen.lookup([1]).unwrap().sum_all().unwrap().backward(),
+        Err(nabla_tensor::Error::NotTracked { .. })
+    ));
+    assert!(Embedding::new(EmbeddingConfig { padding_idx: Some(5), ..EmbeddingConfig::new(5, 3) }, &mut rng).is_err());
+    assert!(Embedding::from_pretrained(&Tensor::ones(&[4]), false, None).is_err());
+}

@@ -151,9 +151,16 @@ impl Optimizer {
     /// Updates every parameter that has a gradient in `grads` (others are skipped, as PyTorch
     /// skips parameters whose `.grad` is `None`).
     ///
+    /// A step in which *none* of the parameters has a gradient is an error, on every step, not
+    /// only the first: PyTorch would silently do nothing there, and a training loop whose loss
+    /// does not reach its parameters (built from another model, detached, or computed without
+    /// tracking) would run to its end without learning. A model that trains only part of its
+    /// parameters at a time gives each part an optimizer of its own.
+    ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when a gradient holds a NaN or infinity (the parameters are
-    /// then left unchanged).
+    /// [`Error::NoGradient`] when none of the parameters has a gradient in `grads`;
+    /// [`Error::InvalidArgument`] when a gradient holds a NaN or infinity. The parameters are
+    /// then left unchanged.
     pub fn step(&mut self, grads: &Gradients) -> Result<()> {
         let op = self.rule.name();
         // Each gradient once as a row-major slice (borrowed unless it is a strided view),
@@ -174,6 +181,10 @@ impl Optimizer {
                 op,
                 reason: format!("a gradient of shape {:?} holds NaN or infinity", self.groups[group].params[i].shape()),
             });
+        }
+        if slices.iter().flatten().all(Option::is_none) {
+            let parameters = self.groups.iter().map(|g| g.params.len()).sum();
+            return Err(Error::NoGradient { op, parameters });
         }
         let slots = self.rule.slots();
         for ((group, states), row) in self.groups.iter().zip(&mut self.state).zip(&slices) {

@@ -151,3 +151,25 @@ fn bad_hyperparameters_and_gradients_are_errors() {
     assert!(matches!(sgd.step(&grads), Err(Error::InvalidArgument { op: "SGD", .. })));
     assert_eq!(p.to_vec(), vec![1.0], "a failed step leaves the parameters alone");
 }
+
+/// A step given gradients for none of its parameters is an error on every step, and leaves
+/// them unchanged: the loss did not reach them, so training would silently do nothing.
+#[test]
+fn a_step_without_any_gradient_is_an_error() {
+    let w = param(&[1.0, -2.0]);
+    let other = param(&[0.5]);
+    let mut adam = Optimizer::adam(vec![w.clone()], AdamConfig::default()).unwrap();
+    // Gradients of a loss that depends on another tensor only.
+    let grads = other.mul(&other).unwrap().sum_all().unwrap().backward().unwrap();
+    for _ in 0..2 {
+        let error = adam.step(&grads).unwrap_err();
+        assert!(matches!(error, Error::NoGradient { op: "Adam", parameters: 1 }), "{error}");
+    }
+    assert!(matches!(adam.step(&Gradients::default()), Err(Error::NoGradient { .. })));
+    assert_eq!(w.to_vec(), vec![1.0, -2.0]);
+    // One parameter of two with a gradient is a normal step (PyTorch skips the other).
+    let mut sgd = Optimizer::sgd(vec![w.clone(), other.clone()], SgdConfig { lr: 0.1, ..Default::default() }).unwrap();
+    sgd.step(&grads).unwrap();
+    assert_eq!(w.to_vec(), vec![1.0, -2.0]);
+    assert!((other.to_vec()[0] - 0.4).abs() < 1e-6, "{other:?}");
+}

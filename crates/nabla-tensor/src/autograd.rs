@@ -147,7 +147,8 @@ impl Tensor {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the tensor has more than one element (use
-    /// [`Tensor::backward_with`]); any error of an op's backward rule.
+    /// [`Tensor::backward_with`]); [`Error::NotTracked`] when it is not part of a graph, as
+    /// a loss computed inside [`no_grad`] is not; any error of an op's backward rule.
     pub fn backward(&self) -> Result<Gradients> {
         if self.numel() != 1 {
             return Err(Error::invalid(
@@ -166,6 +167,8 @@ impl Tensor {
     /// [`Tensor::backward`] does.
     ///
     /// # Errors
+    /// [`Error::NotTracked`] when this tensor is not part of a graph (computed inside
+    /// [`no_grad`], or from tensors none of which requires a gradient);
     /// [`Error::ShapeMismatch`] when the shapes differ; any error of an op's backward rule.
     pub fn backward_with(&self, grad_output: &Tensor) -> Result<Gradients> {
         if grad_output.shape() != self.shape() {
@@ -180,7 +183,7 @@ impl Tensor {
         let mut pending: HashMap<TensorId, Data> = HashMap::new();
         let mut result = Gradients::default();
         if !self.is_tracked() {
-            return Ok(result);
+            return Err(Error::NotTracked { op: "backward", shape: self.shape().to_vec() });
         }
         pending.insert(self.id(), grad_output.data());
         for tensor in topological_order(self).iter().rev() {

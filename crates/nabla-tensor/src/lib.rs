@@ -13,6 +13,11 @@
 //!   indexing ([`Tensor::concat`], [`Tensor::stack`], [`Tensor::narrow`],
 //!   [`Tensor::index_select`], [`Tensor::gather`]); [`Tensor::where_cond`], [`Tensor::pad`],
 //!   [`Tensor::detach`].
+//! - **Indices** ([`Indices`], PyTorch's `int64` index tensors): what indexing, the
+//!   class-target losses and embeddings take, from any slice of `i64`, `usize` or `i32`;
+//!   [`Tensor::argmax`], [`Tensor::argmin`] and [`Tensor::topk`] return them, [`one_hot`] turns
+//!   them into rows. Categories are drawn by [`multinomial`] and [`sample_logits`]
+//!   (temperature, top-k) with a seeded generator.
 //! - **Autodiff**: ops on tracked tensors record themselves; [`Tensor::backward`] returns
 //!   [`Gradients`] keyed by tensor. A tensor used twice accumulates both gradients; inside
 //!   [`no_grad`] nothing is recorded; a graph lives exactly as long as the tensors that
@@ -36,14 +41,17 @@ mod autograd;
 mod denormal;
 mod error;
 mod gradcheck;
+mod indices;
 pub mod io;
 mod kernels;
 pub mod math;
 mod op;
 mod ops;
+mod optimisation;
 mod parallel;
 pub mod pool;
 mod random;
+mod sample;
 pub mod shape;
 mod tensor;
 
@@ -51,8 +59,11 @@ pub use autograd::{Gradients, NoGradGuard, is_grad_enabled, no_grad};
 pub use denormal::set_flush_denormal;
 pub use error::{Error, Result, Shape};
 pub use gradcheck::{GradcheckElement, GradcheckOptions, GradcheckReport, gradcheck};
+pub use indices::{Indices, one_hot};
 pub use op::{BackwardContext, Op};
-pub use parallel::on_pool;
+pub use optimisation::{OPTIMIZED, UNOPTIMIZED_WARNING};
+pub use parallel::{on_pool, set_thread_count};
+pub use sample::{SamplingOptions, multinomial, sample_logits};
 /// Matrix multiply on plain slices, for fused op kernels.
 pub mod linalg {
     pub use crate::kernels::gemm::{PackedRhs, matmul_packed, matmul_slices};

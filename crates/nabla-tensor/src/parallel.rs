@@ -12,6 +12,8 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
+
+use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -33,35 +35,77 @@ thread_local! {
     static IN_POLLER: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs `f` on one of rayon's threads and returns its result: wrap a training loop (or a whole
-/// program) in it. `nabla` runs every command this way.
+/// Runs `f` (a training loop, or a whole program) with rayon's pool ready for it, and returns
+/// what it returns: any closure, whatever its result, `Result<(), Box<dyn Error>>` included.
+/// `nabla` and the examples run their work this way.
 ///
-/// While `f` runs, the pool's other threads poll for work instead of sleeping, so each
-/// parallel op finds them awake; once idle they yield their cores to the OS between polls, but
-/// they stay busy until `f` returns, as OpenMP's threads do. With 2 threads the autoencoder
-/// step (W8) took 3.6–3.9 ms from the main thread and 3.0–3.1 ms on the pool; with the other
-/// thread polling, 2.50 ms against 2.76 (docs/performance.md).
+/// - Called from the program's main thread before anything else used rayon, it makes that
+///   thread one of the global pool's threads (rayon's `use_current_thread`), for good: its
+///   ops then run their share of each parallel loop themselves and the other threads take the
+///   rest by work stealing, instead of being woken from outside for each op. With 2 threads
+///   the autoencoder step (W8) took 3.6–3.9 ms from outside the pool and 3.0–3.1 ms inside.
+/// - While `f` runs, the pool's other threads poll for work instead of sleeping, so each
+///   parallel op finds them awake; once idle they yield their cores to the OS between polls,
+///   but they stay busy until `f` returns, as OpenMP's threads do (W8: 2.50 ms against 2.76).
+///
+/// Called from a pool thread (inside `ThreadPool::install`), `f` runs there with the same
+/// polling. Called from another thread, or after the global pool was built elsewhere, `f` runs
+/// where it is called, with the polling but without the work stealing: set the thread count
+/// with [`set_thread_count`], not rayon's `build_global`, to keep it.
 ///
 /// ```
 /// use nabla_tensor::Tensor;
-/// let total = nabla_tensor::on_pool(|| Tensor::ones(&[1000]).sum_all().and_then(|s| s.item()));
-/// assert_eq!(total.unwrap(), 1000.0);
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     nabla_tensor::on_pool(|| {
+///         let total = Tensor::ones(&[1000]).sum_all()?.item()?;
+///         assert_eq!(total, 1000.0);
+///         Ok(())
+///     })
+/// }
 /// ```
-pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| {
-        if POLLING.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_err() {
-            return f();
-        }
-        let done = Arc::new(AtomicBool::new(false));
-        // Set when `f` returns or unwinds: the pollers end with it.
-        let _stop = Stop(done.clone());
-        let owner = rayon::current_thread_index();
-        for _ in 1..rayon::current_num_threads() {
-            let done = done.clone();
-            rayon::spawn(move || poll_until(done, owner));
-        }
-        f()
-    })
+pub fn on_pool<R>(f: impl FnOnce() -> R) -> R {
+    // When the global pool was built already, `f` runs where it is called.
+    let _ = join_global_pool(None);
+    if POLLING.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        return f();
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    // Set when `f` returns or unwinds: the pollers end with it.
+    let _stop = Stop(done.clone());
+    let owner = rayon::current_thread_index();
+    for _ in 1..rayon::current_num_threads() {
+        let done = done.clone();
+        rayon::spawn(move || poll_until(done, owner));
+    }
+    f()
+}
+
+/// Builds rayon's global pool with `threads` threads, the calling thread among them when it is
+/// the program's main thread (as [`on_pool`] does with the default count, one per core or
+/// `RAYON_NUM_THREADS`). Call it first, before any tensor op.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for 0 threads, or when the global pool was already built (by an
+/// earlier op, call or `on_pool`).
+pub fn set_thread_count(threads: usize) -> Result<()> {
+    if threads == 0 {
+        return Err(Error::invalid("set_thread_count", "needs at least one thread"));
+    }
+    join_global_pool(Some(threads)).map_err(|e| Error::invalid("set_thread_count", format!("{threads} threads: {e}")))
+}
+
+/// Builds the global pool with the calling thread in it, once, when that thread is the
+/// program's main thread (which lives as long as the pool) and is in no pool yet.
+fn join_global_pool(threads: Option<usize>) -> std::result::Result<(), rayon::ThreadPoolBuildError> {
+    let main = std::thread::current().name() == Some("main");
+    let builder = rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0));
+    if !main || rayon::current_thread_index().is_some() {
+        return match threads {
+            Some(_) => builder.build_global(),
+            None => Ok(()),
+        };
+    }
+    builder.use_current_thread().build_global()
 }
 
 /// Ends an [`on_pool`] call's polling when dropped.

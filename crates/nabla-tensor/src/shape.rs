@@ -75,13 +75,27 @@ pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Resul
         .collect()
 }
 
-/// Sums a gradient of a broadcast shape back down to `shape` (the reverse of broadcasting).
+/// Sums a gradient of a broadcast shape back down to `shape`, the reverse of broadcasting:
+/// what a custom [`Op`](crate::Op)'s backward returns for an input that was broadcast (a
+/// per-feature parameter, a scalar).
 ///
-/// # Panics
-/// When `shape` does not broadcast to the gradient's shape (a bug in the calling op).
-pub fn sum_to_shape(grad: Data, shape: &[usize]) -> Data {
+/// ```
+/// use nabla_tensor::{ndarray::ArrayD, shape::sum_to_shape};
+/// let grad = ArrayD::from_elem(vec![4, 3], 1.0f32).into_shared();
+/// assert_eq!(sum_to_shape(grad.clone(), &[3])?.as_slice().unwrap(), &[4.0, 4.0, 4.0]);
+/// assert_eq!(sum_to_shape(grad.clone(), &[4, 1])?.shape(), &[4, 1]);
+/// assert!(sum_to_shape(grad, &[2]).is_err());
+/// # Ok::<(), nabla_tensor::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Broadcast`] when `shape` does not broadcast to the gradient's shape.
+pub fn sum_to_shape(grad: Data, shape: &[usize]) -> Result<Data> {
     if grad.shape() == shape {
-        return grad;
+        return Ok(grad);
+    }
+    if grad.ndim() < shape.len() || broadcast_shapes("sum_to_shape", grad.shape(), shape)? != grad.shape() {
+        return Err(Error::Broadcast { op: "sum_to_shape", lhs: grad.shape().to_vec(), rhs: shape.to_vec() });
     }
     let extra = grad.ndim() - shape.len();
     let mut reduced = grad.into_owned();
@@ -93,7 +107,7 @@ pub fn sum_to_shape(grad: Data, shape: &[usize]) -> Data {
             reduced = reduced.sum_axis(Axis(axis)).insert_axis(Axis(axis));
         }
     }
-    reduced.into_shape_with_order(IxDyn(shape)).expect("sum_to_shape keeps the element count").into_shared()
+    Ok(reduced.into_shape_with_order(IxDyn(shape)).expect("the same element count, checked above").into_shared())
 }
 
 /// The row-major strides of `shape`, in elements.

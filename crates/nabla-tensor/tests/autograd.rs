@@ -42,8 +42,15 @@ fn no_grad_records_nothing_and_restores_on_exit() {
     }
     assert!(nabla_tensor::is_grad_enabled());
     assert!(w.exp().unwrap().is_tracked());
-    // A loss computed from an untracked value has nothing to backpropagate.
-    assert!(inside.sum_all().unwrap().backward().unwrap().is_empty());
+    // A loss computed from an untracked value has nothing to backpropagate: an error, as in
+    // PyTorch, not an empty store that would leave a training loop silently unchanged.
+    let error = inside.sum_all().unwrap().backward().unwrap_err();
+    assert!(matches!(error, Error::NotTracked { op: "backward", .. }), "{error}");
+    assert!(error.to_string().contains("no_grad"), "{error}");
+    let loss_under_no_grad = no_grad(|| w.mul_scalar(2.0).unwrap().sum_all().unwrap());
+    assert!(matches!(loss_under_no_grad.backward(), Err(Error::NotTracked { .. })));
+    let constant = Tensor::ones(&[3]).sum_all().unwrap();
+    assert!(matches!(constant.backward_with(&Tensor::ones(&[])), Err(Error::NotTracked { .. })));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use nabla_tensor::{Result, Tensor};
+use nabla_tensor::{Indices, Result, Tensor, one_hot};
 use nabla_testkit::TIGHT;
 
 fn check(case: &str, inputs: &[&str], f: impl Fn(&[Tensor], &HashMap<String, Tensor>) -> Result<Tensor>) {
@@ -55,9 +55,35 @@ fn layout_and_joining() {
 
 #[test]
 fn indexing() {
-    check("core_gather", &["input"], |x, file| x[0].gather(1, &file["index"]));
-    check("core_index_select", &["input"], |x, file| {
-        let indices: Vec<usize> = file["index"].to_vec().iter().map(|&v| v as usize).collect();
-        x[0].index_select(0, &indices)
-    });
+    check("core_gather", &["input"], |x, file| x[0].gather(1, Indices::from_tensor(&file["index"])?));
+    check("core_index_select", &["input"], |x, file| x[0].index_select(0, Indices::from_tensor(&file["index"])?));
+}
+
+/// `torch.topk`, `torch.argmax`, `torch.argmin` and `F.one_hot` (`tests/golden/make_ranking.py`
+/// has each call): values, gradients and indices.
+#[test]
+fn ranking_and_one_hot() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
+    let indices = |t: &Tensor| Indices::from_tensor(t).unwrap();
+    for (case, k, axis, largest) in [("rank_topk_largest", 3, 1, true), ("rank_topk_smallest", 2, 0, false)] {
+        let file = nabla_testkit::load(format!("{dir}/{case}.safetensors"));
+        let positions = std::cell::RefCell::new(None);
+        check(case, &["input"], |x, _| {
+            let (values, picked) = x[0].topk(k, axis, largest)?;
+            positions.replace(Some(picked));
+            Ok(values)
+        });
+        assert_eq!(positions.into_inner().unwrap(), indices(&file["indices"]), "{case}: indices");
+    }
+    let file = nabla_testkit::load(format!("{dir}/rank_argmax_argmin.safetensors"));
+    assert_eq!(file["input"].argmax(1, false).unwrap(), indices(&file["argmax_dim1"]));
+    assert_eq!(file["input"].argmin(0, true).unwrap(), indices(&file["argmin_dim0_keepdim"]));
+    let file = nabla_testkit::load(format!("{dir}/rank_one_hot.safetensors"));
+    nabla_testkit::assert_close(
+        "rank_one_hot",
+        "output",
+        &one_hot(indices(&file["index"]), 6).unwrap(),
+        &file["output"],
+        TIGHT,
+    );
 }

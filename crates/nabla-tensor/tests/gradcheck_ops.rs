@@ -2,7 +2,7 @@
 //! included. Inputs avoid the kinks (|x| at 0, ties of max, clamp bounds) where a derivative
 //! does not exist.
 
-use nabla_tensor::Tensor;
+use nabla_tensor::{Indices, Tensor};
 use nabla_testkit::{assert_gradients, uniform};
 
 fn random(shape: &[usize], seed: u64) -> Tensor {
@@ -121,10 +121,10 @@ fn joining_and_indexing() {
     assert_gradients("concat", |t| Tensor::concat(&[&t[0], &t[1], &t[0]], 1), vec![a.clone(), b.clone()]);
     assert_gradients("stack", |t| Tensor::stack(&[&t[0], &t[1]], 1), vec![a.clone(), random(&[3, 2], 9)]);
     assert_gradients("narrow", |t| t[0].narrow(1, 1, 2), vec![b.clone()]);
-    assert_gradients("index_select repeated", |t| t[0].index_select(0, &[2, 0, 2, 1]), vec![b.clone()]);
-    let index = Tensor::from_vec(vec![0.0, 3.0, 3.0, 1.0, 2.0, 2.0], &[3, 2]).unwrap();
+    assert_gradients("index_select repeated", |t| t[0].index_select(0, [2, 0, 2, 1]), vec![b.clone()]);
+    let index = Indices::new(vec![0, 3, 3, 1, 2, 2], &[3, 2]).unwrap();
     assert_gradients("gather", |t| t[0].gather(1, &index), vec![b.clone()]);
-    let index0 = Tensor::from_vec(vec![2.0, 0.0, 1.0, 1.0], &[1, 4]).unwrap();
+    let index0 = Indices::new(vec![2, 0, 1, 1], &[1, 4]).unwrap();
     assert_gradients("gather axis 0", |t| t[0].gather(0, &index0), vec![b]);
 }
 

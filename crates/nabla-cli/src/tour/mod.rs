@@ -6,6 +6,7 @@ mod dcgan;
 mod divergences;
 mod gan;
 mod gradients;
+mod language;
 mod mnist;
 mod perceptron;
 mod recurrent;
@@ -30,13 +31,14 @@ pub struct Context {
 type Topic = fn(&Context) -> Result<Section, CliError>;
 
 /// The topics in the order of the course, with the names `--only` takes.
-pub const TOPICS: [(&str, Topic); 10] = [
+pub const TOPICS: [(&str, Topic); 11] = [
     ("perceptron", perceptron::run),
     ("gradients", gradients::run),
     ("divergences", divergences::run),
     ("mlp", mnist::mlp),
     ("cnn", mnist::cnn),
     ("recurrent", recurrent::run),
+    ("language", language::run),
     ("autoencoder", autoencoder::run),
     ("gan", gan::run),
     ("dcgan", dcgan::run),

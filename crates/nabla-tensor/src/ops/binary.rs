@@ -96,10 +96,12 @@ impl Op for Binary {
             Kind::Add | Kind::Sub => sum_to_shape(g.clone(), a.shape()),
             _ => sum_to_shape(map3(g, a, b, shape, move |g, x, y| g * kind.partials(x, y).0), a.shape()),
         });
+        let grad_a = grad_a.transpose()?;
         let grad_b = ctx.needs_grad[1].then(|| match kind {
             Kind::Add => sum_to_shape(g.clone(), b.shape()),
             _ => sum_to_shape(map3(g, a, b, shape, move |g, x, y| g * kind.partials(x, y).1), b.shape()),
         });
+        let grad_b = grad_b.transpose()?;
         Ok(vec![grad_a, grad_b])
     }
 }

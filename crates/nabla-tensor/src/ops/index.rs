@@ -4,6 +4,7 @@
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use crate::error::{Error, Result};
+use crate::indices::Indices;
 use crate::op::{BackwardContext, Op};
 use crate::shape::normalize_axis;
 use crate::tensor::{Data, Tensor};
@@ -67,36 +68,28 @@ impl Op for Gather {
 }
 
 impl Tensor {
-    /// The slices at `indices` along `axis`, in that order (`torch.index_select`).
+    /// The slices at `indices` along `axis`, in that order (`torch.index_select`); the
+    /// indices are taken in row-major order whatever their shape.
     ///
     /// # Errors
     /// [`Error::AxisOutOfRange`], [`Error::IndexOutOfRange`].
-    pub fn index_select(&self, axis: isize, indices: &[usize]) -> Result<Tensor> {
+    pub fn index_select(&self, axis: isize, indices: impl Into<Indices>) -> Result<Tensor> {
         let a = normalize_axis("index_select", axis, self.shape())?;
-        let size = self.shape()[a];
-        if let Some(&bad) = indices.iter().find(|&&i| i >= size) {
-            return Err(Error::IndexOutOfRange {
-                op: "index_select",
-                index: bad as i64,
-                axis: a,
-                size,
-                shape: self.shape().to_vec(),
-            });
-        }
-        Tensor::apply(IndexSelect { axis: a, indices: indices.to_vec() }, &[self])
+        let indices = indices.into().positions("index_select", a, self.shape()[a], self.shape())?;
+        Tensor::apply(IndexSelect { axis: a, indices }, &[self])
     }
 
     /// `out[i][j] = self[i][index[i][j]]` for `axis = 1`, and likewise for any axis
-    /// (`torch.gather(self, axis, index)`). `index` holds whole numbers (as f32, the only
-    /// element type), has this tensor's rank, and is no larger than it off `axis`; the output
-    /// has `index`'s shape.
+    /// (`torch.gather(self, axis, index)`). `index` has this tensor's rank and is no larger
+    /// than it off `axis`; the output has `index`'s shape.
     ///
     /// # Errors
     /// [`Error::AxisOutOfRange`], [`Error::ShapeMismatch`] for an index of the wrong rank or
-    /// size, [`Error::IndexOutOfRange`] for a value outside the axis or not a whole number.
-    pub fn gather(&self, axis: isize, index: &Tensor) -> Result<Tensor> {
+    /// size, [`Error::IndexOutOfRange`] for a value outside the axis.
+    pub fn gather(&self, axis: isize, index: impl Into<Indices>) -> Result<Tensor> {
+        let index = index.into();
         let a = normalize_axis("gather", axis, self.shape())?;
-        let fits = index.ndim() == self.ndim()
+        let fits = index.shape().len() == self.ndim()
             && index.shape().iter().zip(self.shape()).enumerate().all(|(d, (i, s))| d == a || i <= s);
         if !fits {
             return Err(Error::ShapeMismatch {
@@ -106,20 +99,8 @@ impl Tensor {
                 reason: format!("the index needs the input's rank and no larger size off axis {a}"),
             });
         }
-        let size = self.shape()[a];
-        let positions = index
-            .data()
-            .mapv(|v| if v >= 0.0 && v.fract() == 0.0 && (v as usize) < size { Ok(v as usize) } else { Err(v) });
-        if let Some(Err(bad)) = positions.iter().find(|p| p.is_err()) {
-            return Err(Error::IndexOutOfRange {
-                op: "gather",
-                index: *bad as i64,
-                axis: a,
-                size,
-                shape: self.shape().to_vec(),
-            });
-        }
-        let index = positions.mapv(|p| p.unwrap_or_default());
-        Tensor::apply(Gather { axis: a, index: index.into_owned() }, &[self])
+        let positions = index.positions("gather", a, self.shape()[a], self.shape())?;
+        let index = ArrayD::from_shape_vec(IxDyn(index.shape()), positions).expect("one position per index");
+        Tensor::apply(Gather { axis: a, index }, &[self])
     }
 }

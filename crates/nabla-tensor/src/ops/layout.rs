@@ -76,7 +76,7 @@ impl Op for BroadcastTo {
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
-        Ok(vec![Some(sum_to_shape(ctx.grad_output.clone(), ctx.inputs[0].shape()))])
+        Ok(vec![Some(sum_to_shape(ctx.grad_output.clone(), ctx.inputs[0].shape())?)])
     }
 }
 
@@ -145,24 +145,30 @@ impl Tensor {
     /// be `-1`, inferred from the rest.
     ///
     /// # Errors
-    /// [`Error::Reshape`] when the element counts differ or the shape has more than one `-1`
-    /// or another negative entry.
+    /// [`Error::Reshape`] when the element counts differ; [`Error::ReshapeInfer`] when the
+    /// `-1` cannot be inferred, or the shape has more than one `-1` or another negative entry.
     pub fn reshape(&self, shape: &[isize]) -> Result<Tensor> {
-        let bad = || Error::Reshape {
+        let bad = |reason: String| Error::ReshapeInfer {
             op: "reshape",
             from: self.shape().to_vec(),
-            to: shape.iter().map(|&d| d.max(0) as usize).collect(),
+            to: shape.to_vec(),
             from_numel: self.numel(),
-            to_numel: 0,
+            reason,
         };
         let inferred = shape.iter().filter(|&&d| d == -1).count();
-        if inferred > 1 || shape.iter().any(|&d| d < -1) {
-            return Err(bad());
+        if inferred > 1 {
+            return Err(bad(format!("only one size can be -1, got {inferred}")));
+        }
+        if let Some(d) = shape.iter().find(|&&d| d < -1) {
+            return Err(bad(format!("a size is -1 (inferred) or at least 0, got {d}")));
         }
         let known: usize = shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
         let resolved: Vec<usize> = if inferred == 1 {
             if known == 0 || !self.numel().is_multiple_of(known) {
-                return Err(bad());
+                return Err(bad(format!(
+                    "the -1 cannot be inferred: {} elements are not a whole number of {known} (the product of the other sizes)",
+                    self.numel()
+                )));
             }
             shape.iter().map(|&d| if d == -1 { self.numel() / known } else { d as usize }).collect()
         } else {

@@ -80,10 +80,12 @@ impl Op for Matmul {
             let full = batched_matmul(&g.operand(false), &b.operand(true), batch);
             sum_to_shape(full.into_shared(), ctx.inputs[0].shape())
         });
+        let grad_a = grad_a.transpose()?;
         let grad_b = ctx.needs_grad[1].then(|| {
             let full = batched_matmul(&a.operand(true), &g.operand(false), batch);
             sum_to_shape(full.into_shared(), ctx.inputs[1].shape())
         });
+        let grad_b = grad_b.transpose()?;
         Ok(vec![grad_a, grad_b])
     }
 }

@@ -6,6 +6,7 @@ mod index;
 mod join;
 mod layout;
 mod matmul;
+mod rank;
 mod reduce;
 mod select;
 mod sugar;

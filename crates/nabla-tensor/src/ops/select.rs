@@ -33,7 +33,7 @@ impl Op for WhereCond {
                 sum_to_shape(picked, ctx.inputs[index].shape())
             })
         };
-        Ok(vec![None, side(1, true), side(2, false)])
+        Ok(vec![None, side(1, true).transpose()?, side(2, false).transpose()?])
     }
 }
 
