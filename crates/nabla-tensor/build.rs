@@ -1,5 +1,5 @@
 //! Tells the crate whether it is being compiled without optimisation (cargo's `OPT_LEVEL` 0),
-//! so that it can warn at run time: unoptimised, nabla's numeric code is about 100 times slower.
+//! so that it can warn at run time: unoptimised, nabla's numeric code is tens of times slower.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(nabla_unoptimized)");

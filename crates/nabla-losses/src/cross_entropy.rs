@@ -59,8 +59,8 @@ impl CrossEntropyOptions {
 }
 
 /// Cross-entropy of `logits` `[N, C]` or `[N, C, d…]` against class-index `targets`, one per
-/// `[N, d…]` position, in that shape or flat (`F.cross_entropy(logits, targets)`); any slice
-/// of integers, or [`Indices`].
+/// `[N, d…]` position in row-major order, of any shape (`F.cross_entropy(logits, targets)`);
+/// any slice of integers, or [`Indices`].
 ///
 /// With label smoothing ε the loss is `(1 - ε)·nll + ε/C · Σ_c -w_c·log p_c`, the smoothing
 /// term taking the same reduction (a mean divides by the targets' total weight), as PyTorch.

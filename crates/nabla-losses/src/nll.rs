@@ -33,18 +33,19 @@ pub(crate) struct ClassTargets {
 
 impl ClassTargets {
     /// Checks `targets` against the caller's `input` of shape `[N, C]` or `[N, C, d…]`: one
-    /// target per `[N, d…]` position, given in that shape or flat, each in `0..C` or the
-    /// ignored index. Errors name `op` and the caller's shapes.
+    /// target per `[N, d…]` position, in row-major order whatever their shape (`[N, d…]`,
+    /// flat, or a batch of sequences for flattened logits), each in `0..C` or the ignored
+    /// index. Errors name `op` and the caller's shapes.
     pub(crate) fn new(op: &'static str, targets: &Indices, input: &[usize], options: &NllOptions) -> Result<Self> {
         let classes = input[1];
         let positions: Vec<usize> = input.iter().enumerate().filter(|&(a, _)| a != 1).map(|(_, &s)| s).collect();
         let rows: usize = positions.iter().product();
-        if targets.shape() != positions.as_slice() && targets.shape() != [rows] {
+        if targets.len() != rows {
             return Err(Error::ShapeMismatch {
                 op,
                 lhs: input.to_vec(),
                 rhs: targets.shape().to_vec(),
-                reason: format!("needs one target per position, of shape {positions:?} or [{rows}]"),
+                reason: format!("needs one target per position of {positions:?}: {rows}, got {}", targets.len()),
             });
         }
         let weights = options.weight.clone().unwrap_or_else(|| vec![1.0; classes]);
@@ -151,8 +152,8 @@ pub(crate) fn per_element_shape(input: &Tensor) -> Vec<isize> {
 }
 
 /// Negative log-likelihood of class `targets` under log-probabilities `input` `[N, C]` or
-/// `[N, C, d…]` (`F.nll_loss`); `targets` hold one class per `[N, d…]` position, in that shape
-/// or flat in row-major order (any slice of integers, or [`Indices`]). A mean divides by the
+/// `[N, C, d…]` (`F.nll_loss`); `targets` hold one class per `[N, d…]` position in row-major
+/// order, of any shape (any slice of integers, or [`Indices`]). A mean divides by the
 /// total weight of the non-ignored targets, as PyTorch.
 ///
 /// # Errors

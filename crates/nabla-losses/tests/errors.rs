@@ -44,10 +44,13 @@ fn class_targets_are_checked() {
     let sequence = Tensor::ones(&[2, 3, 5]);
     assert_eq!(
         cross_entropy(&sequence, [0; 7], &options).unwrap_err().to_string(),
-        "cross_entropy: shapes [2, 3, 5] and [7] do not match: needs one target per position, of shape [2, 5] or [10]"
+        "cross_entropy: shapes [2, 3, 5] and [7] do not match: needs one target per position of [2, 5]: 10, got 7"
     );
     assert!(cross_entropy(&sequence, nabla_tensor::Indices::new(vec![1; 10], &[2, 5]).unwrap(), &options).is_ok());
     assert!(cross_entropy(&sequence, vec![1usize; 10], &options).is_ok());
+    // Targets of a batch of sequences for flattened logits: the count is what matters.
+    let flat = Tensor::ones(&[10, 3]);
+    assert!(cross_entropy(&flat, nabla_tensor::Indices::new(vec![2; 10], &[2, 5]).unwrap(), &options).is_ok());
     assert!(matches!(
         nll_loss(&sequence, [0, 1, 2, 0, 1, 2, 0, 1, 2, 3], &NllOptions::default()),
         Err(Error::IndexOutOfRange { op: "nll_loss", index: 3, ref shape, .. }) if shape == &[2, 3, 5]
