@@ -190,16 +190,15 @@ pub fn train(
 /// starting from a zero state.
 fn held_out_bits(model: &CharLm, tokens: &[i64], window: usize) -> Result<f64> {
     no_grad(|| {
-        let (mut nats, mut count) = (0.0, 0usize);
-        for chunk in tokens.windows(2).collect::<Vec<_>>().chunks(window) {
-            let inputs: Vec<i64> = chunk.iter().map(|pair| pair[0]).collect();
-            let targets: Vec<i64> = chunk.iter().map(|pair| pair[1]).collect();
-            let n = inputs.len();
-            let loss = model.loss(&Indices::new(inputs, &[1, n])?, &Indices::from(targets))?.item()? as f64;
+        let predicted = tokens.len() - 1;
+        let mut nats = 0.0;
+        for start in (0..predicted).step_by(window) {
+            let n = window.min(predicted - start);
+            let inputs = Indices::new(tokens[start..start + n].to_vec(), &[1, n])?;
+            let loss = model.loss(&inputs, &Indices::from(&tokens[start + 1..start + n + 1]))?.item()? as f64;
             nats += loss * n as f64;
-            count += n;
         }
-        Ok(nats / count as f64 / std::f64::consts::LN_2)
+        Ok(nats / predicted as f64 / std::f64::consts::LN_2)
     })
 }
 

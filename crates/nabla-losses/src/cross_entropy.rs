@@ -86,26 +86,28 @@ pub fn cross_entropy(logits: &Tensor, targets: impl Into<Indices>, options: &Cro
     let targets = ClassTargets::new(OP, &targets.into(), logits.shape(), &nll_options)?;
     let log_probs = log_softmax(&rows, 1)?;
     let epsilon = options.label_smoothing;
-    let kept: Vec<f32> = targets.classes.iter().map(|c| if c.is_some() { 1.0 } else { 0.0 }).collect();
-    let total_weight =
-        if epsilon > 0.0 && options.reduction == Reduction::Mean { targets.total_weight(OP)? } else { 1.0 };
-    let nll = nll_of_rows(OP, &log_probs, targets, options.reduction)?;
-    let loss = if epsilon == 0.0 {
-        nll
+    // Label smoothing's term, `Σ_c -w_c·log p_c` per kept row, reduced as the loss is.
+    let smooth = if epsilon == 0.0 {
+        None
     } else {
         let classes = rows.shape()[1];
         let weighted = match options.weight_row(OP, classes)? {
             Some(w) => log_probs.mul(&w)?,
-            None => log_probs,
+            None => log_probs.clone(),
         };
-        let kept = Tensor::from_vec(kept, &[rows.shape()[0]])?;
-        let smooth = weighted.sum(&[1], false)?.neg()?.mul(&kept)?;
+        let kept: Vec<f32> = targets.classes.iter().map(|c| if c.is_some() { 1.0 } else { 0.0 }).collect();
+        let smooth = weighted.sum(&[1], false)?.neg()?.mul(&Tensor::from_vec(kept, &[rows.shape()[0]])?)?;
         let smooth = match options.reduction {
             Reduction::None => smooth,
             Reduction::Sum => smooth.sum_all()?,
-            Reduction::Mean => smooth.sum_all()?.div_scalar(total_weight)?,
+            Reduction::Mean => smooth.sum_all()?.div_scalar(targets.total_weight(OP)?)?,
         };
-        nll.mul_scalar(1.0 - epsilon)?.add(&smooth.mul_scalar(epsilon / classes as f32)?)?
+        Some(smooth.mul_scalar(epsilon / classes as f32)?)
+    };
+    let nll = nll_of_rows(OP, &log_probs, targets, options.reduction)?;
+    let loss = match smooth {
+        None => nll,
+        Some(smooth) => nll.mul_scalar(1.0 - epsilon)?.add(&smooth)?,
     };
     match options.reduction {
         Reduction::None => loss.reshape(&per_element_shape(logits)),

@@ -53,15 +53,16 @@ impl Indices {
     /// The whole numbers a tensor holds (as `target.long()` in PyTorch), with its shape.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a value that is not a whole number (a fraction, NaN, an
-    /// infinity, or one beyond ±2^53).
+    /// [`Error::InvalidArgument`] for a value that is not a whole number in `i64`'s range (a
+    /// fraction, NaN, an infinity).
     pub fn from_tensor(tensor: &Tensor) -> Result<Indices> {
-        const EXACT: f32 = 9_007_199_254_740_992.0; // 2^53: f64 holds every whole number below.
+        // -2^63..2^63: every whole f32 in it converts to i64 exactly.
+        let range = i64::MIN as f32..i64::MAX as f32;
         let values = tensor
             .to_vec()
             .into_iter()
             .map(|v| {
-                if v.fract() == 0.0 && v.abs() <= EXACT {
+                if v.fract() == 0.0 && range.contains(&v) {
                     Ok(v as i64)
                 } else {
                     Err(Error::invalid(
