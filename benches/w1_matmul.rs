@@ -1,4 +1,4 @@
-//! W1 (BENCHMARKS.md): square f32 matrix multiply, N = 256, 512, 1024, 2048, through
+//! W1 (docs/benchmarks.md): square f32 matrix multiply, N = 256, 512, 1024, 2048, through
 //! `Tensor::matmul`. Criterion's throughput is in elements = floating-point operations
 //! (2·N³ per multiply), so its "Gelem/s" reads as GFLOP/s. Denormals are flushed to zero.
 

@@ -1,4 +1,4 @@
-//! W2 and W8 (BENCHMARKS.md), denormals flushed to zero.
+//! W2 and W8 (docs/benchmarks.md), denormals flushed to zero.
 //!
 //! - W2: one training step of a 784-256-128-10 ReLU MLP on a batch of 64 with cross-entropy
 //!   and Adam.

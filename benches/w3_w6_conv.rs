@@ -1,4 +1,4 @@
-//! W3 and W6 (BENCHMARKS.md), denormals flushed to zero.
+//! W3 and W6 (docs/benchmarks.md), denormals flushed to zero.
 //!
 //! - W3: one training step of the small CNN (Conv 1→32 3×3 pad 1, ReLU, MaxPool 2, Conv 32→64
 //!   3×3 pad 1, ReLU, MaxPool 2, Linear 3136→128, ReLU, Linear 128→10) on a batch of 64

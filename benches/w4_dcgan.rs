@@ -1,4 +1,4 @@
-//! W4 (BENCHMARKS.md): one DCGAN iteration on 28×28 images — a discriminator step on a real
+//! W4 (docs/benchmarks.md): one DCGAN iteration on 28×28 images — a discriminator step on a real
 //! and a generated batch of 64 (BCE with logits) and a generator step (non-saturating loss),
 //! Adam(2e-4, β = (0.5, 0.999)). Flush-to-zero on, as in PyTorch's run.
 

@@ -1,4 +1,4 @@
-//! W5 (BENCHMARKS.md): one LSTM training step — 1 layer, input 64, hidden 256, sequence 35,
+//! W5 (docs/benchmarks.md): one LSTM training step — 1 layer, input 64, hidden 256, sequence 35,
 //! batch 32; loss = mean of the last hidden state's squares; SGD. Denormals are flushed to
 //! zero. Criterion reports the time per step (steps/s = 1 / time).
 

@@ -1,4 +1,4 @@
-//! W7 (BENCHMARKS.md): one style-transfer step on a 3×128×128 image through W7's frozen
+//! W7 (docs/benchmarks.md): one style-transfer step on a 3×128×128 image through W7's frozen
 //! three-convolution network — content loss on the last layer, Gram-matrix style loss on all
 //! three — and one Adam step on the image. Flush-to-zero on.
 

@@ -140,7 +140,7 @@ mod tests {
             .collect()
     }
 
-    /// The bar was "at least 100× smaller"; measured ratios are 5.7e-8 to 6.8e-8, so the
+    /// The target was "at least 100× smaller"; measured ratios are 5.7e-8 to 6.8e-8, so the
     /// test asks for 1e-5 (five orders of magnitude), which still leaves a 100× margin.
     #[test]
     fn sigmoid_gradients_vanish_towards_the_input() {

@@ -1,4 +1,4 @@
-//! A convolutional network on MNIST: workload W3's network (BENCHMARKS.md) on the bundled
+//! A convolutional network on MNIST: workload W3's network (docs/benchmarks.md) on the bundled
 //! subset — Conv(1→32, 3×3, pad 1) + ReLU + MaxPool 2 → Conv(32→64, 3×3, pad 1) + ReLU +
 //! MaxPool 2 → Linear(3136→128) + ReLU → Linear(128→10) — with normalised inputs, dropout 0.25
 //! before each linear layer, Adam and a cosine learning-rate schedule.

@@ -1,4 +1,4 @@
-//! DCGAN on the bundled MNIST subset: workload W4's networks (BENCHMARKS.md) with the paper's
+//! DCGAN on the bundled MNIST subset: workload W4's networks (docs/benchmarks.md) with the paper's
 //! recipe — batch norm, ReLU/tanh in the generator, LeakyReLU(0.2) in the discriminator,
 //! N(0, 0.02) weights, Adam(2e-4, β₁ = 0.5), batches of 64 — trained with the shared
 //! `Trainer` (progress on stderr, a sample grid per epoch, `losses.csv`, `losses.png`, a

@@ -1,4 +1,4 @@
-//! A long run does not grow: 10,000 training steps of a CNN with W3's layout (BENCHMARKS.md:
+//! A long run does not grow: 10,000 training steps of a CNN with W3's layout (docs/benchmarks.md:
 //! two 3×3 convolutions with ReLU and 2×2 max pooling, two linear layers, cross-entropy, Adam)
 //! at a quarter of its widths (8 and 16 channels, 32 hidden units), on batches of 2 MNIST-sized
 //! images, leave the process's resident memory where it was at step 1,000. (W3 at full width

@@ -1,4 +1,4 @@
-"""nabla against PyTorch on BENCHMARKS.md's workloads, in one run on one machine.
+"""nabla against PyTorch on docs/benchmarks.md's workloads, in one run on one machine.
 
 Setup (once; about 5 GB, a few minutes):
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch

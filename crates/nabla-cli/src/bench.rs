@@ -1,4 +1,4 @@
-//! `nabla bench`: the BENCHMARKS.md workloads (W1–W8), each warmed up and then timed for a
+//! `nabla bench`: the docs/benchmarks.md workloads (W1–W8), each warmed up and then timed for a
 //! second or so, printed as a table. A quick look on a new machine; the criterion benches
 //! under `benches/` are the careful measurement, and `benches/pytorch/compare.py` the
 //! comparison with PyTorch.
@@ -42,7 +42,7 @@ pub struct Measurement {
     pub workload: &'static str,
     /// Mean seconds per step.
     pub seconds_per_step: f64,
-    /// The figure BENCHMARKS.md reports, and its unit.
+    /// The figure docs/benchmarks.md reports, and its unit.
     pub figure: f64,
     pub unit: &'static str,
 }
@@ -222,7 +222,7 @@ pub fn measure(
 ) -> std::result::Result<Vec<Measurement>, CliError> {
     let wanted: Vec<String> = only.iter().map(|w| w.to_uppercase()).collect();
     if let Some(unknown) = wanted.iter().find(|w| !WORKLOADS.iter().any(|k| k.id == w.as_str())) {
-        return Err(CliError::Usage(format!("no workload {unknown:?}; they are W1 … W8 (see BENCHMARKS.md)")));
+        return Err(CliError::Usage(format!("no workload {unknown:?}; they are W1 … W8 (see docs/benchmarks.md)")));
     }
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 600.0) {
         return Err(CliError::Usage(format!("--seconds must lie in (0, 600], got {seconds}")));

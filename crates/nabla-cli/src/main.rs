@@ -38,7 +38,7 @@ enum Command {
     Sample(sample::SampleArgs),
     /// Neural style transfer: the content image in the style image's style.
     Style(style::StyleArgs),
-    /// Time the BENCHMARKS.md workloads briefly and print a table.
+    /// Time the docs/benchmarks.md workloads briefly and print a table.
     Bench(bench::BenchArgs),
 }
 

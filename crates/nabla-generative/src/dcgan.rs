@@ -31,7 +31,7 @@ pub struct DcganConfig {
 }
 
 impl Default for DcganConfig {
-    /// W4 (BENCHMARKS.md): 100-d noise → Linear → 128×7×7 → 64×14×14 → 1×28×28, and the mirror
+    /// W4 (docs/benchmarks.md): 100-d noise → Linear → 128×7×7 → 64×14×14 → 1×28×28, and the mirror
     /// in the discriminator.
     fn default() -> Self {
         DcganConfig { latent: 100, channels: 1, image_size: 28, features: 64, depth: 2 }
