@@ -14,7 +14,7 @@ use nabla::conv::{
     MaxPool2d, Pool2dConfig, ReflectionPad2d, ReplicationPad2d, Upsample, UpsampleMode, UpsampleSize, batch_norm_2d,
 };
 use nabla::losses::{self, BceOptions, CrossEntropyOptions, KlReduction, NllOptions, Reduction};
-use nabla::nn::{BatchNormConfig, Dropout, LayerNorm, Linear, LinearConfig, Module, batch_norm_1d};
+use nabla::nn::{BatchNormConfig, Dropout, LayerNorm, Linear, LinearConfig, Module, Visit, batch_norm_1d};
 use nabla::optim::{AdamConfig, Optimizer, SgdConfig};
 use nabla::recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
 use nabla::tensor::Indices;

@@ -6,7 +6,7 @@
 use nabla_data::{MNIST_MEAN, MNIST_STD, MnistSplit, normalize};
 use nabla_generative::{Judge, TrainRng, Trainable, load_module, part, prefixed};
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
-use nabla_nn::{Activation, Linear, LinearConfig, MlpConfig, Module, Sequential, mlp};
+use nabla_nn::{Activation, Linear, LinearConfig, MlpConfig, Module, Sequential, Visit, mlp};
 use nabla_optim::{AdamConfig, LrSchedule, Optimizer};
 use nabla_recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
 use nabla_tensor::rand::Rng;

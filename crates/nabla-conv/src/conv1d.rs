@@ -1,7 +1,7 @@
 //! `Conv1d`: a 1-D convolution over `[N, C, L]`, run as a 2-D convolution with a kernel one
 //! row high (same op, same kernels).
 
-use nabla_nn::{Module, TensorKind, child_name};
+use nabla_nn::Module;
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
@@ -49,8 +49,9 @@ impl Conv1dConfig {
 }
 
 /// `nn.Conv1d`: `weight` `[out, in/groups, k]`, `bias` `[out]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct Conv1d {
+    #[module(skip)]
     pub config: Conv1dConfig,
     pub weight: Tensor,
     pub bias: Option<Tensor>,
@@ -82,12 +83,5 @@ impl Module for Conv1d {
         }
         let layer = Conv2d { config: self.config.as_2d(), weight: self.weight.unsqueeze(2)?, bias: self.bias.clone() };
         layer.forward(&input.unsqueeze(2)?)?.squeeze(2)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        visit(child_name(prefix, "weight"), &self.weight, TensorKind::Parameter);
-        if let Some(b) = &self.bias {
-            visit(child_name(prefix, "bias"), b, TensorKind::Parameter);
-        }
     }
 }

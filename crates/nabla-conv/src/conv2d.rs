@@ -1,6 +1,6 @@
 //! `Conv2d` and `ConvTranspose2d`: PyTorch's options, weight layouts and initialisation.
 
-use nabla_nn::{Module, TensorKind, child_name};
+use nabla_nn::Module;
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
@@ -104,21 +104,10 @@ fn apply(spec: ConvSpec, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> 
     }
 }
 
-fn visit_params(
-    prefix: &str,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    visit: &mut dyn FnMut(String, &Tensor, TensorKind),
-) {
-    visit(child_name(prefix, "weight"), weight, TensorKind::Parameter);
-    if let Some(b) = bias {
-        visit(child_name(prefix, "bias"), b, TensorKind::Parameter);
-    }
-}
-
 /// A 2-D convolution (cross-correlation, as PyTorch): `weight` `[out, in/groups, kh, kw]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct Conv2d {
+    #[module(skip)]
     pub config: Conv2dConfig,
     pub weight: Tensor,
     pub bias: Option<Tensor>,
@@ -146,16 +135,13 @@ impl Module for Conv2d {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         apply(self.config.spec(false), input, &self.weight, self.bias.as_ref())
     }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        visit_params(prefix, &self.weight, self.bias.as_ref(), visit);
-    }
 }
 
 /// A 2-D transposed convolution (the gradient of a convolution with respect to its input):
 /// `weight` `[in, out/groups, kh, kw]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct ConvTranspose2d {
+    #[module(skip)]
     pub config: Conv2dConfig,
     pub weight: Tensor,
     pub bias: Option<Tensor>,
@@ -181,9 +167,5 @@ impl Module for ConvTranspose2d {
     /// PyTorch: `nn.ConvTranspose2d`.
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         apply(self.config.spec(true), input, &self.weight, self.bias.as_ref())
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        visit_params(prefix, &self.weight, self.bias.as_ref(), visit);
     }
 }

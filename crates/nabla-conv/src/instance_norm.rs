@@ -1,14 +1,16 @@
 //! `InstanceNorm2d`: normalises each channel of each image over its own pixels (the feed-forward
 //! style-transfer networks use it instead of batch norm).
 
-use nabla_nn::{Module, TensorKind, child_name};
+use nabla_nn::Module;
 use nabla_tensor::{Error, Result, Tensor};
 
 /// `nn.InstanceNorm2d(num_features, eps=1e-5, affine=False)` (no running statistics, PyTorch's
 /// default).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct InstanceNorm2d {
+    #[module(skip)]
     pub num_features: usize,
+    #[module(skip)]
     pub eps: f32,
     /// `[C]`, when affine.
     pub weight: Option<Tensor>,
@@ -53,12 +55,5 @@ impl Module for InstanceNorm2d {
             y = y.mul(&w.reshape(&shape)?)?.add(&b.reshape(&shape)?)?;
         }
         Ok(y)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        if let (Some(w), Some(b)) = (&self.weight, &self.bias) {
-            visit(child_name(prefix, "weight"), w, TensorKind::Parameter);
-            visit(child_name(prefix, "bias"), b, TensorKind::Parameter);
-        }
     }
 }

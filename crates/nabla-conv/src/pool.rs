@@ -1,6 +1,6 @@
 //! Pooling layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`.
 
-use nabla_nn::{Module, TensorKind};
+use nabla_nn::Module;
 use nabla_tensor::{Error, Result, Tensor};
 
 use crate::kernels::pool::{PoolOp, Windows};
@@ -69,8 +69,8 @@ fn pool(name: &'static str, max: bool, windows: Windows, input: &Tensor) -> Resu
 }
 
 /// The maximum of each window (`nn.MaxPool2d`); the gradient goes to the arg-max.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaxPool2d(pub Pool2dConfig);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Module)]
+pub struct MaxPool2d(#[module(skip)] pub Pool2dConfig);
 
 impl Module for MaxPool2d {
     /// # Shapes
@@ -78,13 +78,11 @@ impl Module for MaxPool2d {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         pool("MaxPool2d", true, self.0.windows("MaxPool2d", input)?, input)
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }
 
 /// The mean of each window, counting the zero padding (`nn.AvgPool2d`, `count_include_pad=True`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AvgPool2d(pub Pool2dConfig);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Module)]
+pub struct AvgPool2d(#[module(skip)] pub Pool2dConfig);
 
 impl Module for AvgPool2d {
     /// # Shapes
@@ -95,14 +93,12 @@ impl Module for AvgPool2d {
         }
         pool("AvgPool2d", false, self.0.windows("AvgPool2d", input)?, input)
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }
 
 /// Averages over bins that cover the input to give a fixed output size
 /// (`nn.AdaptiveAvgPool2d(output_size)`), with PyTorch's (possibly overlapping) bins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AdaptiveAvgPool2d(pub (usize, usize));
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Module)]
+pub struct AdaptiveAvgPool2d(#[module(skip)] pub (usize, usize));
 
 impl Module for AdaptiveAvgPool2d {
     /// # Shapes
@@ -119,6 +115,4 @@ impl Module for AdaptiveAvgPool2d {
         }
         pool(op, false, Windows::adaptive((input.shape()[2], input.shape()[3]), self.0), input)
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }

@@ -1,7 +1,7 @@
 //! Layers that move pixels: `Upsample` (nearest or bilinear, by scale or to a size),
 //! `ReflectionPad2d` and `ReplicationPad2d`.
 
-use nabla_nn::{Module, TensorKind};
+use nabla_nn::Module;
 use nabla_tensor::{Error, Result, Tensor};
 
 use crate::kernels::resample::{ResampleOp, Taps};
@@ -38,9 +38,11 @@ pub enum UpsampleSize {
 }
 
 /// `nn.Upsample(size | scale_factor, mode)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Module)]
 pub struct Upsample {
+    #[module(skip)]
     pub size: UpsampleSize,
+    #[module(skip)]
     pub mode: UpsampleMode,
 }
 
@@ -91,8 +93,6 @@ impl Module for Upsample {
         );
         Tensor::apply(ResampleOp { name: "Upsample", taps }, &[input])
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }
 
 /// Refuses an output plane or tensor above [`nabla_tensor::shape::MAX_ELEMENTS`] (the plane on
@@ -145,8 +145,8 @@ fn pad(
 }
 
 /// `nn.ReflectionPad2d((left, right, top, bottom))`: pads by mirroring the image at its edges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReflectionPad2d(pub (usize, usize, usize, usize));
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Module)]
+pub struct ReflectionPad2d(#[module(skip)] pub (usize, usize, usize, usize));
 
 impl Module for ReflectionPad2d {
     /// # Shapes
@@ -154,13 +154,11 @@ impl Module for ReflectionPad2d {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         pad("ReflectionPad2d", input, self.0, true)
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }
 
 /// `nn.ReplicationPad2d((left, right, top, bottom))`: pads by repeating the edge pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplicationPad2d(pub (usize, usize, usize, usize));
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Module)]
+pub struct ReplicationPad2d(#[module(skip)] pub (usize, usize, usize, usize));
 
 impl Module for ReplicationPad2d {
     /// # Shapes
@@ -168,6 +166,4 @@ impl Module for ReplicationPad2d {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         pad("ReplicationPad2d", input, self.0, false)
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }

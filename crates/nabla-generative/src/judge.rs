@@ -6,7 +6,7 @@
 use nabla_conv::{Conv2d, Conv2dConfig, MaxPool2d, Pool2dConfig};
 use nabla_data::{MNIST_MEAN, MNIST_STD, Mnist, normalize};
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
-use nabla_nn::{Activation, Flatten, Linear, LinearConfig, Module, Sequential, TensorKind, child_name};
+use nabla_nn::{Activation, Flatten, Linear, LinearConfig, Module, Sequential};
 use nabla_optim::{AdamConfig, Optimizer};
 use nabla_tensor::rand::rngs::StdRng;
 use nabla_tensor::rand::{Rng, SeedableRng};
@@ -29,6 +29,7 @@ pub struct Verdict {
 }
 
 /// An MNIST classifier used to score generators.
+#[derive(Module)]
 pub struct Judge {
     /// `[N, 1, 28, 28]` → the 128 penultimate features (after ReLU).
     pub features: Sequential,
@@ -187,11 +188,6 @@ impl Module for Judge {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         let x = normalize(input, MNIST_MEAN, MNIST_STD)?;
         self.head.forward(&self.features.forward(&x)?)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        self.features.visit(&child_name(prefix, "features"), visit);
-        self.head.visit(&child_name(prefix, "head"), visit);
     }
 }
 

@@ -4,7 +4,7 @@
 //! divergence of the code's Gaussian from N(0, I). Sampling decodes codes drawn from N(0, I).
 
 use nabla_losses::{BceWithLogitsOptions, Reduction, binary_cross_entropy_with_logits};
-use nabla_nn::{Activation, Linear, LinearConfig, MlpConfig, Module, Sequential, TensorKind, child_name, mlp};
+use nabla_nn::{Activation, Linear, LinearConfig, MlpConfig, Module, Sequential, mlp};
 use nabla_optim::{AdamConfig, Optimizer};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor, no_grad};
@@ -22,6 +22,7 @@ pub struct VaeLosses {
 }
 
 /// An MLP encoder to a Gaussian over `latent` numbers and an MLP decoder back.
+#[derive(Module)]
 pub struct Vae {
     /// Input → hidden layers (ReLU), shared by the two heads.
     pub encoder: Sequential,
@@ -31,7 +32,9 @@ pub struct Vae {
     pub log_var: Linear,
     /// Code → hidden layers (ReLU) → logits of the input.
     pub decoder: Sequential,
+    #[module(skip)]
     pub(crate) optimizer: Optimizer,
+    #[module(skip)]
     latent: usize,
 }
 
@@ -154,13 +157,6 @@ impl Module for Vae {
     /// The reconstruction of each input from its mean code, `[N, input]` → `[N, input]`.
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         self.decode(&self.encode(input)?.0)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        self.encoder.visit(&child_name(prefix, "encoder"), visit);
-        self.mean.visit(&child_name(prefix, "mean"), visit);
-        self.log_var.visit(&child_name(prefix, "log_var"), visit);
-        self.decoder.visit(&child_name(prefix, "decoder"), visit);
     }
 }
 

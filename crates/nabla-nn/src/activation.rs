@@ -3,7 +3,7 @@
 use nabla_activations as act;
 use nabla_tensor::{Result, Tensor};
 
-use crate::module::{Module, TensorKind};
+use crate::module::{Module, TensorKind, Visit};
 
 /// An activation as a module: `nn.ReLU()`, `nn.Sigmoid()`, `nn.LeakyReLU(0.2)`, ….
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +50,9 @@ impl Module for Activation {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         self.apply(input)
     }
+}
 
+/// Written by hand: the derive takes structs, and an activation holds no tensor.
+impl Visit for Activation {
     fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }

@@ -3,8 +3,8 @@
 
 use nabla_tensor::{Error, Result, Tensor, no_grad};
 
+use crate::Module;
 use crate::batch_norm_op::{BatchNormOp, BatchStatistics};
-use crate::module::{Module, TensorKind, child_name};
 
 /// Options of batch normalisation, PyTorch's defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,17 +27,24 @@ impl BatchNormConfig {
 }
 
 /// Normalises each channel (axis 1) over every other axis.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct BatchNorm {
+    #[module(skip)]
     config: BatchNormConfig,
     /// The accepted ranks and the module's name, for errors.
+    #[module(skip)]
     ranks: &'static [usize],
+    #[module(skip)]
     name: &'static str,
+    #[module(training)]
     training: bool,
     pub weight: Option<Tensor>,
     pub bias: Option<Tensor>,
+    #[module(buffer)]
     pub running_mean: Option<Tensor>,
+    #[module(buffer)]
     pub running_var: Option<Tensor>,
+    #[module(buffer)]
     pub num_batches_tracked: Option<Tensor>,
 }
 
@@ -125,25 +132,6 @@ impl Module for BatchNorm {
             y = y.mul(&per_channel(w)?)?.add(&per_channel(b)?)?;
         }
         Ok(y)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        let entries = [
-            ("weight", &self.weight, TensorKind::Parameter),
-            ("bias", &self.bias, TensorKind::Parameter),
-            ("running_mean", &self.running_mean, TensorKind::Buffer),
-            ("running_var", &self.running_var, TensorKind::Buffer),
-            ("num_batches_tracked", &self.num_batches_tracked, TensorKind::Buffer),
-        ];
-        for (name, tensor, kind) in entries {
-            if let Some(t) = tensor {
-                visit(child_name(prefix, name), t, kind);
-            }
-        }
-    }
-
-    fn set_training(&mut self, training: bool) {
-        self.training = training;
     }
 }
 

@@ -1,20 +1,21 @@
 //! `Dropout`: zeroes elements with probability p in training mode and scales the rest by
 //! 1/(1-p); the identity in evaluation mode. Seeded.
 
-use std::sync::Mutex;
-
-use nabla_tensor::rand::rngs::StdRng;
-use nabla_tensor::rand::{Rng, SeedableRng};
+use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
-use crate::module::{Module, TensorKind};
+use crate::Module;
+use crate::rng::ModuleRng;
 
-/// `nn.Dropout(p)` with its own seeded generator.
-#[derive(Debug)]
+/// `nn.Dropout(p)` with its own seeded generator, which a checkpoint saves (see
+/// [`Module::rng_states`]) so that a resumed run draws the same masks.
+#[derive(Debug, Module)]
 pub struct Dropout {
+    #[module(skip)]
     p: f32,
+    #[module(training)]
     training: bool,
-    rng: Mutex<StdRng>,
+    rng: ModuleRng,
 }
 
 impl Dropout {
@@ -26,7 +27,7 @@ impl Dropout {
         if !(0.0..1.0).contains(&p) {
             return Err(Error::InvalidArgument { op: "Dropout", reason: format!("p must lie in [0, 1), got {p}") });
         }
-        Ok(Dropout { p, training: true, rng: Mutex::new(StdRng::seed_from_u64(seed)) })
+        Ok(Dropout { p, training: true, rng: ModuleRng::new(seed) })
     }
 }
 
@@ -38,16 +39,9 @@ impl Module for Dropout {
             return Ok(input.clone());
         }
         let keep = 1.0 / (1.0 - self.p);
-        let mask: Vec<f32> = {
-            let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-            (0..input.numel()).map(|_| if rng.random::<f32>() < self.p { 0.0 } else { keep }).collect()
-        };
+        let mask: Vec<f32> = self
+            .rng
+            .with(|rng| (0..input.numel()).map(|_| if rng.random::<f32>() < self.p { 0.0 } else { keep }).collect());
         input.mul(&Tensor::from_vec(mask, input.shape())?)
-    }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
-
-    fn set_training(&mut self, training: bool) {
-        self.training = training;
     }
 }

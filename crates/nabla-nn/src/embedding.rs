@@ -6,7 +6,7 @@ use nabla_tensor::ndarray::{Axis, IxDyn};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{BackwardContext, Data, Error, Indices, Op, Result, Tensor};
 
-use crate::module::{Module, TensorKind, child_name};
+use crate::module::{Module, TensorKind, Visit, child_name};
 
 /// The shape of an [`Embedding`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,11 @@ impl Module for Embedding {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         self.lookup(Indices::from_tensor(input)?)
     }
+}
 
+/// Written by hand: a frozen table (`from_pretrained` with `freeze`) is a buffer, a trained one
+/// a parameter, under the same key.
+impl Visit for Embedding {
     fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
         let kind = if self.frozen { TensorKind::Buffer } else { TensorKind::Parameter };
         visit(child_name(prefix, "weight"), &self.weight, kind);

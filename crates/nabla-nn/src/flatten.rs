@@ -2,12 +2,14 @@
 
 use nabla_tensor::{Result, Tensor};
 
-use crate::module::{Module, TensorKind};
+use crate::Module;
 
 /// `nn.Flatten(start_dim, end_dim)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Module)]
 pub struct Flatten {
+    #[module(skip)]
     pub start: isize,
+    #[module(skip)]
     pub end: isize,
 }
 
@@ -24,6 +26,4 @@ impl Module for Flatten {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         input.flatten(self.start, self.end)
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }

@@ -2,12 +2,14 @@
 
 use nabla_tensor::{Error, Result, Tensor};
 
-use crate::module::{Module, TensorKind, child_name};
+use crate::Module;
 
 /// `nn.LayerNorm(normalized_shape, eps, elementwise_affine)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct LayerNorm {
+    #[module(skip)]
     normalized_shape: Vec<usize>,
+    #[module(skip)]
     pub eps: f32,
     /// `[normalized_shape]`, ones at first (when elementwise-affine).
     pub weight: Option<Tensor>,
@@ -59,14 +61,5 @@ impl Module for LayerNorm {
             y = y.add(b)?;
         }
         Ok(y)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        if let Some(w) = &self.weight {
-            visit(child_name(prefix, "weight"), w, TensorKind::Parameter);
-        }
-        if let Some(b) = &self.bias {
-            visit(child_name(prefix, "bias"), b, TensorKind::Parameter);
-        }
     }
 }

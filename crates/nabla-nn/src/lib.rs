@@ -26,6 +26,7 @@ mod linear;
 mod mlp;
 mod module;
 mod perceptron;
+mod rng;
 mod sequential;
 mod state_dict;
 mod unflatten;
@@ -38,14 +39,25 @@ pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::{Linear, LinearConfig};
 pub use mlp::{MlpConfig, mlp};
-pub use module::{Module, TensorKind, child_name};
+pub use module::{Module, TensorKind, Visit, child_name, load_rng_states_of, rng_states_of, state_dict_of};
+/// `#[derive(Module)]`: writes [`Visit`] from a struct's fields (see the [`nabla_derive`] crate
+/// for the field attributes).
+pub use nabla_derive::Module;
 pub use perceptron::{Perceptron, PerceptronReport};
+pub use rng::{ModuleRng, RngState};
 pub use sequential::Sequential;
 pub use state_dict::{
     LoadReport, NamedTensors, StateDictError, load, load_state_dict, load_tensors, load_tensors_with_metadata,
     read_tensors, save, save_tensors, save_tensors_with_metadata,
 };
 pub use unflatten::Unflatten;
+
+/// What `#[derive(Module)]`'s generated code names, re-exported so that a crate deriving
+/// through the `nabla` facade needs no direct dependency on nabla-tensor.
+#[doc(hidden)]
+pub mod derive_support {
+    pub use nabla_tensor::Tensor;
+}
 
 /// The README's example, run as a doc test.
 #[doc = include_str!("../README.md")]

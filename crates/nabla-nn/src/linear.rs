@@ -6,8 +6,8 @@ use nabla_tensor::ndarray::IxDyn;
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor, pool};
 
+use crate::Module;
 use crate::init::{FanMode, Nonlinearity, kaiming_uniform};
-use crate::module::{Module, TensorKind, child_name};
 
 /// The shape of a [`Linear`] layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ impl LinearConfig {
 }
 
 /// A fully connected layer: `weight` `[out, in]`, `bias` `[out]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct Linear {
     pub weight: Tensor,
     pub bias: Option<Tensor>,
@@ -84,13 +84,6 @@ impl Module for Linear {
         let mut shape: Vec<isize> = leading.iter().map(|&d| d as isize).collect();
         shape.push(self.weight.shape()[0] as isize);
         output.reshape(&shape)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        visit(child_name(prefix, "weight"), &self.weight, TensorKind::Parameter);
-        if let Some(bias) = &self.bias {
-            visit(child_name(prefix, "bias"), bias, TensorKind::Parameter);
-        }
     }
 }
 

@@ -2,11 +2,12 @@
 
 use nabla_tensor::{Result, Tensor};
 
-use crate::module::{Module, TensorKind, child_name};
+use crate::Module;
 
 /// Modules applied one after another (`nn.Sequential`).
-#[derive(Default)]
+#[derive(Default, Module)]
 pub struct Sequential {
+    #[module(flatten)]
     layers: Vec<Box<dyn Module>>,
 }
 
@@ -47,15 +48,5 @@ impl Module for Sequential {
             x = layer.forward(&x).map_err(|e| e.context(format!("Sequential child {i} ({})", layer.type_name())))?;
         }
         Ok(x)
-    }
-
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        for (i, layer) in self.layers.iter().enumerate() {
-            layer.visit(&child_name(prefix, &i.to_string()), visit);
-        }
-    }
-
-    fn set_training(&mut self, training: bool) {
-        self.layers.iter_mut().for_each(|l| l.set_training(training));
     }
 }

@@ -2,13 +2,15 @@
 
 use nabla_tensor::{Error, Result, Tensor};
 
-use crate::module::{Module, TensorKind};
+use crate::Module;
 
 /// `nn.Unflatten(axis, shape)`: `[N, 6272]` → `[N, 128, 7, 7]` for `Unflatten { axis: 1,
 /// shape: vec![128, 7, 7] }`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Module)]
 pub struct Unflatten {
+    #[module(skip)]
     pub axis: usize,
+    #[module(skip)]
     pub shape: Vec<usize>,
 }
 
@@ -30,6 +32,4 @@ impl Module for Unflatten {
             dims[..self.axis].iter().chain(&self.shape).chain(&dims[self.axis + 1..]).map(|&d| d as isize).collect();
         input.reshape(&target)
     }
-
-    fn visit(&self, _prefix: &str, _visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {}
 }

@@ -3,7 +3,7 @@
 //! once), and the hidden-side matmul plus the fused element-wise kernel.
 
 use nabla_activations::{relu, tanh};
-use nabla_nn::{TensorKind, child_name};
+use nabla_nn::Module;
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
@@ -54,7 +54,9 @@ impl CellKind {
 }
 
 /// The weights of one cell (one layer and direction of a sequence module).
-#[derive(Debug, Clone)]
+/// The derived keys are PyTorch's cell keys (`weight_ih`); a multi-layer module adds its
+/// `_l{k}` suffix to them.
+#[derive(Debug, Clone, Module)]
 pub struct CellParams {
     /// `[gates·H, input]`.
     pub weight_ih: Tensor,
@@ -145,21 +147,6 @@ impl CellParams {
                 Ok(vec![both.narrow(1, 0, h)?, both.narrow(1, h, h)?])
             }
             CellKind::Gru => Ok(vec![Tensor::apply(GruStep, &[gi, &gh, &state[0]])?]),
-        }
-    }
-
-    /// Visits the parameters as PyTorch names them, `weight_ih{suffix}` and so on.
-    pub fn visit(&self, prefix: &str, suffix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        let named = [
-            ("weight_ih", Some(&self.weight_ih)),
-            ("weight_hh", Some(&self.weight_hh)),
-            ("bias_ih", self.bias_ih.as_ref()),
-            ("bias_hh", self.bias_hh.as_ref()),
-        ];
-        for (name, tensor) in named {
-            if let Some(t) = tensor {
-                visit(child_name(prefix, &format!("{name}{suffix}")), t, TensorKind::Parameter);
-            }
         }
     }
 }

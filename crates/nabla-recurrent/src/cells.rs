@@ -1,7 +1,7 @@
 //! The single-step modules: `RnnCell`, `LstmCell`, `GruCell` (PyTorch's `nn.RNNCell`,
 //! `nn.LSTMCell`, `nn.GRUCell`).
 
-use nabla_nn::{Module, TensorKind};
+use nabla_nn::Module;
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
@@ -39,18 +39,16 @@ macro_rules! cell_module {
                 check_step(self.kind(), &self.params, input, &state.iter().collect::<Vec<_>>())?;
                 Ok(self.params.step(self.kind(), &self.params.input_gates(input)?, &state)?.swap_remove(0))
             }
-
-            fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-                self.params.visit(prefix, "", visit);
-            }
         }
     };
 }
 
 /// An Elman RNN step, `h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)` (`nn.RNNCell`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct RnnCell {
+    #[module(flatten)]
     pub params: CellParams,
+    #[module(skip)]
     pub nonlinearity: RnnNonlinearity,
 }
 
@@ -86,8 +84,9 @@ cell_module!(RnnCell);
 
 /// An LSTM step (`nn.LSTMCell`): gates i, f, g, o from one matmul per input and per hidden
 /// state, then one fused kernel for `c' = f·c + i·g`, `h' = o·tanh(c')`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct LstmCell {
+    #[module(flatten)]
     pub params: CellParams,
 }
 
@@ -119,8 +118,9 @@ impl LstmCell {
 cell_module!(LstmCell);
 
 /// A GRU step (`nn.GRUCell`): gates r, z, n, `h' = (1-z)·n + z·h`, one fused kernel.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Module)]
 pub struct GruCell {
+    #[module(flatten)]
     pub params: CellParams,
 }
 

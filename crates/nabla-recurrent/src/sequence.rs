@@ -2,7 +2,7 @@
 //! batch_first, dropout between layers, initial states) and outputs, unrolled over time for
 //! backpropagation through time.
 
-use nabla_nn::{Dropout, Module, TensorKind};
+use nabla_nn::{Dropout, Module, ModuleRng, TensorKind, Visit, child_name};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
@@ -192,19 +192,26 @@ impl Recurrent {
         }
         Ok((Tensor::stack(&layer_input.iter().collect::<Vec<_>>(), 0)?, finals))
     }
+}
 
+/// Written by hand: PyTorch's keys put the layer and direction after the name
+/// (`weight_ih_l1_reverse`), not before it as a child's prefix.
+impl Visit for Recurrent {
     fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
         for (layer, cells) in self.cells.iter().enumerate() {
             for (direction, cell) in cells.iter().enumerate() {
-                cell.visit(prefix, &format!("_l{layer}{}", if direction == 1 { "_reverse" } else { "" }), visit);
+                let suffix = format!("_l{layer}{}", if direction == 1 { "_reverse" } else { "" });
+                cell.visit(prefix, &mut |name, tensor, kind| visit(format!("{name}{suffix}"), tensor, kind));
             }
         }
     }
 
+    fn visit_rngs(&self, prefix: &str, visit: &mut dyn FnMut(String, &ModuleRng)) {
+        self.dropout.visit_rngs(&child_name(prefix, "dropout"), visit);
+    }
+
     fn set_training(&mut self, training: bool) {
-        if let Some(d) = &mut self.dropout {
-            d.set_training(training);
-        }
+        self.dropout.set_training(training);
     }
 }
 
@@ -223,20 +230,12 @@ macro_rules! sequence_module {
             fn forward(&self, input: &Tensor) -> Result<Tensor> {
                 Ok(self.0.run(input, None)?.0)
             }
-
-            fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-                self.0.visit(prefix, visit);
-            }
-
-            fn set_training(&mut self, training: bool) {
-                self.0.set_training(training);
-            }
         }
     };
 }
 
 /// A multi-layer Elman RNN (`nn.RNN`).
-#[derive(Debug)]
+#[derive(Debug, Module)]
 pub struct Rnn(Recurrent);
 
 impl Rnn {
@@ -263,7 +262,7 @@ impl Rnn {
 sequence_module!(Rnn);
 
 /// A multi-layer LSTM (`nn.LSTM`).
-#[derive(Debug)]
+#[derive(Debug, Module)]
 pub struct Lstm(Recurrent);
 
 impl Lstm {
@@ -304,7 +303,7 @@ impl Lstm {
 sequence_module!(Lstm);
 
 /// A multi-layer GRU (`nn.GRU`).
-#[derive(Debug)]
+#[derive(Debug, Module)]
 pub struct Gru(Recurrent);
 
 impl Gru {

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use nabla_conv::{AvgPool2d, Conv2d, Conv2dConfig, MaxPool2d, Pool2dConfig};
-use nabla_nn::{Activation, LoadReport, Module, Sequential, StateDictError, TensorKind, load_tensors};
+use nabla_nn::{Activation, LoadReport, Module, Sequential, StateDictError, load_tensors};
 use nabla_tensor::rand::rngs::StdRng;
 use nabla_tensor::rand::{Rng, SeedableRng};
 use nabla_tensor::{Error, Result, Tensor, no_grad};
@@ -34,10 +34,15 @@ const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
 
 /// A frozen convolutional network with named taps.
+#[derive(Module)]
 pub struct FeatureExtractor {
+    #[module(name = "features")]
     network: Sequential,
+    #[module(skip)]
     names: Vec<String>,
+    #[module(skip)]
     style_layers: Vec<(String, f32)>,
+    #[module(skip)]
     content_layer: String,
 }
 
@@ -159,11 +164,6 @@ impl Module for FeatureExtractor {
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         let last = self.names.last().map(String::as_str).unwrap_or_default();
         self.features(input, &[last])?.remove(last).ok_or(Error::Empty { op: "FeatureExtractor", shape: vec![] })
-    }
-
-    /// torchvision's names: `features.{i}.weight`.
-    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
-        self.network.visit(&nabla_nn::child_name(prefix, "features"), visit);
     }
 }
 
