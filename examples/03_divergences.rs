@@ -10,9 +10,10 @@
 //!
 //! Writes `docs/images/divergences.png`. Run with `cargo run --release --example 03_divergences`.
 
+use nabla::Tensor;
 use nabla::losses::{js_divergence, kl_divergence};
 use nabla::plot::{LineChart, Series};
-use nabla::{Result, Tensor};
+use nabla::tensor::Result;
 
 const GRID_START: f64 = -10.0;
 const GRID_STEP: f64 = 0.05;

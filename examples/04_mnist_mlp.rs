@@ -8,13 +8,14 @@
 
 use std::time::Instant;
 
+use nabla::Tensor;
 use nabla::data::{DataLoader, MNIST_MEAN, MNIST_STD, Mnist, MnistSplit, normalize};
 use nabla::losses::{CrossEntropyOptions, cross_entropy};
 use nabla::nn::{Activation, MlpConfig, Module, Sequential, mlp};
 use nabla::optim::{AdamConfig, LrSchedule, Optimizer, Scheduler};
 use nabla::plot::{LineChart, Series};
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla::{Result, Tensor};
 
 /// One epoch's measurements.
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +29,8 @@ fn inputs(images: &Tensor) -> Result<Tensor> {
     normalize(&images.flatten(1, -1)?, MNIST_MEAN, MNIST_STD)
 }
 
-fn load() -> Result<Mnist> {
-    Mnist::bundled().map_err(|e| nabla::Error::InvalidArgument { op: "load MNIST", reason: e.to_string() })
+fn load() -> nabla::Result<Mnist> {
+    Ok(Mnist::bundled()?)
 }
 
 /// The share of `split` the model classifies correctly (in evaluation mode, without a graph).
@@ -43,7 +44,7 @@ fn accuracy(model: &Sequential, split: &MnistSplit) -> Result<f32> {
     Ok(predicted.iter().zip(&split.labels).filter(|(p, l)| **p == **l as usize).count() as f32 / split.len() as f32)
 }
 
-fn train(epochs: usize, seed: u64, log: bool) -> Result<Vec<Epoch>> {
+fn train(epochs: usize, seed: u64, log: bool) -> nabla::Result<Vec<Epoch>> {
     let mnist = load()?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut model =

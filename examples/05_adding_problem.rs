@@ -10,14 +10,15 @@
 //!
 //! Run with `cargo run --release --example 05_adding_problem`.
 
+use nabla::Tensor;
 use nabla::data::sequences::{SequenceBatch, adding_problem};
 use nabla::losses::{Reduction, mse};
 use nabla::nn::{Linear, LinearConfig, Module};
 use nabla::optim::{AdamConfig, Optimizer, clip_grad_norm};
 use nabla::plot::{LineChart, Series};
 use nabla::recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla::{Result, Tensor};
 
 /// The problem size and training budget.
 #[derive(Debug, Clone, Copy)]

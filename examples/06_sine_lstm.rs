@@ -8,6 +8,7 @@
 //!
 //! Run with `cargo run --release --example 06_sine_lstm`.
 
+use nabla::Tensor;
 use nabla::data::DataLoader;
 use nabla::data::sequences::{SequenceBatch, next_step_windows, noisy_sine};
 use nabla::losses::{Reduction, mse};
@@ -15,8 +16,8 @@ use nabla::nn::{Linear, LinearConfig, Module};
 use nabla::optim::{AdamConfig, Optimizer};
 use nabla::plot::{LineChart, Series};
 use nabla::recurrent::{Lstm, RecurrentConfig};
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla::{Result, Tensor};
 
 const WINDOW: usize = 20;
 const TRAIN_POINTS: usize = 600;

@@ -9,13 +9,14 @@
 
 use std::time::Instant;
 
+use nabla::Tensor;
 use nabla::conv::{Conv2d, Conv2dConfig, MaxPool2d, Pool2dConfig};
 use nabla::data::{DataLoader, MNIST_MEAN, MNIST_STD, Mnist, MnistSplit, normalize};
 use nabla::losses::{CrossEntropyOptions, cross_entropy};
 use nabla::nn::{Activation, Dropout, Flatten, Linear, LinearConfig, Module, Sequential};
 use nabla::optim::{AdamConfig, LrSchedule, Optimizer, Scheduler};
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla::{Result, Tensor};
 
 fn network(rng: &mut StdRng) -> Result<Sequential> {
     let config = |i, o| Conv2dConfig { padding: (1, 1), ..Conv2dConfig::new(i, o, 3) };
@@ -36,8 +37,8 @@ fn network(rng: &mut StdRng) -> Result<Sequential> {
         .push(Linear::new(LinearConfig::new(128, 10), rng)?))
 }
 
-fn load() -> Result<Mnist> {
-    Mnist::bundled().map_err(|e| nabla::Error::InvalidArgument { op: "load MNIST", reason: e.to_string() })
+fn load() -> nabla::Result<Mnist> {
+    Ok(Mnist::bundled()?)
 }
 
 /// The share of `split` classified correctly, in evaluation mode, in batches of 500.
@@ -64,7 +65,7 @@ struct Epoch {
 }
 
 /// Trains for `epochs`; returns the model and each epoch's measurements.
-fn train(epochs: usize, seed: u64) -> Result<(Sequential, Vec<Epoch>)> {
+fn train(epochs: usize, seed: u64) -> nabla::Result<(Sequential, Vec<Epoch>)> {
     let mnist = load()?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut model = network(&mut rng)?;

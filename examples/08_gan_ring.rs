@@ -10,11 +10,11 @@
 //!
 //! Run with `cargo run --release --example 08_gan_ring [STEPS]`.
 
-use nabla::Result;
 use nabla::data::synthetic::{ring_centers, ring_of_gaussians};
 use nabla::generative::{Gan, GanConfig, MlpGanShape, ModeCoverage, mode_coverage};
 use nabla::optim::AdamConfig;
 use nabla::plot::{LineChart, Series};
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
 
 const SIGMA: f32 = 0.02;

@@ -8,12 +8,13 @@
 //! `docs/images/autoencoder.png` (`autoencoder_conv.png`). Run with
 //! `cargo run --release --example 09_autoencoder [EPOCHS] [conv]`.
 
+use nabla::Tensor;
 use nabla::data::{DataLoader, Mnist, MnistSplit};
 use nabla::generative::{Autoencoder, Noise};
 use nabla::losses::{BceOptions, Reduction, binary_cross_entropy, mse};
 use nabla::optim::AdamConfig;
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla::{Result, Tensor};
 
 fn flat(images: &Tensor) -> Result<Tensor> {
     images.flatten(1, -1)
@@ -45,9 +46,8 @@ fn mean_image_error(mnist: &Mnist) -> Result<(f32, f32)> {
     error(&mean.broadcast_to(&[mnist.test.len(), 784])?, &mnist.test)
 }
 
-fn train(epochs: usize, noise: Noise, convolutional: bool, seed: u64) -> Result<(Autoencoder, Vec<(f32, f32)>)> {
-    let mnist =
-        Mnist::bundled().map_err(|e| nabla::Error::InvalidArgument { op: "load MNIST", reason: e.to_string() })?;
+fn train(epochs: usize, noise: Noise, convolutional: bool, seed: u64) -> nabla::Result<(Autoencoder, Vec<(f32, f32)>)> {
+    let mnist = Mnist::bundled()?;
     let mut rng = StdRng::seed_from_u64(seed);
     let adam = AdamConfig { lr: 1e-3, ..Default::default() };
     let mut model = if convolutional {

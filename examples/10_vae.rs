@@ -11,11 +11,12 @@
 
 use std::path::{Path, PathBuf};
 
-use nabla::data::Mnist;
-use nabla::generative::{Trainer, TrainerConfig, Vae, VaeLosses};
+use nabla::data::{Mnist, TensorDataset};
+use nabla::generative::{Vae, VaeLosses};
 use nabla::optim::AdamConfig;
 use nabla::plot::{LineChart, Series};
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla::train::{Trainer, TrainerConfig};
 use nabla::{Tensor, no_grad};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -24,8 +25,8 @@ fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>) -> Result<Vae> {
     let data = mnist.train.images.flatten(1, -1)?;
     let vae = Vae::new(784, 512, 2, AdamConfig { lr: 1e-3, ..Default::default() }, &mut StdRng::seed_from_u64(0))?;
     let config = TrainerConfig { out_dir: out, progress_every: 62, ..TrainerConfig::new(epochs, 128) };
-    let mut trainer = Trainer::new(vae, &data, config)?.on_progress(|p| eprintln!("{p}"));
-    trainer.run(&data)?;
+    let mut trainer = Trainer::new(vae, TensorDataset::unlabelled(data)?, config)?.on_progress(|p| eprintln!("{p}"));
+    trainer.run()?;
     Ok(trainer.into_model())
 }
 

@@ -11,10 +11,11 @@
 
 use std::path::{Path, PathBuf};
 
-use nabla::data::Mnist;
-use nabla::generative::{Gan, GanConfig, Judge, MlpGanShape, Trainer, TrainerConfig, Verdict};
+use nabla::data::{Mnist, TensorDataset};
+use nabla::generative::{Gan, GanConfig, Judge, MlpGanShape, Verdict};
 use nabla::nn::Activation;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla::train::{Trainer, TrainerConfig};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -26,8 +27,8 @@ fn gan() -> Result<Gan> {
 fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>) -> Result<Gan> {
     let data = mnist.train.images.flatten(1, -1)?.mul_scalar(2.0)?.add_scalar(-1.0)?;
     let config = TrainerConfig { out_dir: out, progress_every: 125, ..TrainerConfig::new(epochs, 64) };
-    let mut trainer = Trainer::new(gan()?, &data, config)?.on_progress(|p| eprintln!("{p}"));
-    trainer.run(&data)?;
+    let mut trainer = Trainer::new(gan()?, TensorDataset::unlabelled(data)?, config)?.on_progress(|p| eprintln!("{p}"));
+    trainer.run()?;
     Ok(trainer.into_model())
 }
 

@@ -13,9 +13,10 @@
 
 use std::path::{Path, PathBuf};
 
-use nabla::data::Mnist;
-use nabla::generative::{DcganConfig, Gan, Judge, Trainer, TrainerConfig, Verdict};
+use nabla::data::{Mnist, TensorDataset};
+use nabla::generative::{DcganConfig, Gan, Judge, Verdict};
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla::train::{Trainer, TrainerConfig};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -24,12 +25,13 @@ fn train(mnist: &Mnist, epochs: usize, seed: u64, out: Option<PathBuf>, resume: 
     let data = mnist.train.images.mul_scalar(2.0)?.add_scalar(-1.0)?;
     let gan = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(seed))?;
     let config = TrainerConfig { out_dir: out, seed, progress_every: 25, ..TrainerConfig::new(epochs, 64) };
+    let data = TensorDataset::unlabelled(data)?;
     let mut trainer = match resume {
-        Some(path) => Trainer::resume(gan, &data, config, path)?,
-        None => Trainer::new(gan, &data, config)?,
+        Some(path) => Trainer::resume(gan, data, config, path)?,
+        None => Trainer::new(gan, data, config)?,
     }
     .on_progress(|p| eprintln!("{p}"));
-    trainer.run(&data)?;
+    trainer.run()?;
     Ok(trainer.into_model())
 }
 

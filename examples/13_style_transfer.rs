@@ -49,7 +49,7 @@ fn run() -> Result<()> {
     let (steps, size) = (numbers.first().copied().unwrap_or(300), numbers.get(1).copied().unwrap_or(128));
     let extractor = match args.iter().position(|a| a == "--vgg19") {
         Some(i) => {
-            let extractor = FeatureExtractor::vgg19(Pooling::Average, &mut StdRng::seed_from_u64(0))?;
+            let mut extractor = FeatureExtractor::vgg19(Pooling::Average, &mut StdRng::seed_from_u64(0))?;
             extractor.load_torchvision(args.get(i + 1).ok_or("--vgg19 needs a file")?)?;
             extractor
         }

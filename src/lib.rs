@@ -1,13 +1,20 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
-//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `generative`, `style`, `data`, `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one
-//! dependency gives the whole toolkit. The README below is tested as part of these docs.
+//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `train`, `generative`, `style`, `data`,
+//! `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one dependency gives the
+//! whole toolkit, with [`Error`] (every crate's error converts into it, so `?` works across
+//! crates) and a [`prelude`]. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
+
+mod error;
+pub mod prelude;
+
+pub use error::{Error, Result};
 
 #[cfg(feature = "tensor")]
 pub use nabla_tensor as tensor;
 
 #[cfg(feature = "tensor")]
-pub use nabla_tensor::{Error, GradcheckOptions, Gradients, Result, Tensor, gradcheck, no_grad};
+pub use nabla_tensor::{GradcheckOptions, Gradients, Indices, Tensor, gradcheck, no_grad};
 
 #[cfg(feature = "activations")]
 pub use nabla_activations as activations;
@@ -33,7 +40,11 @@ pub use nabla_recurrent as recurrent;
 #[cfg(feature = "conv")]
 pub use nabla_conv as conv;
 
+#[cfg(feature = "train")]
+pub use nabla_train as train;
+
 #[cfg(feature = "generative")]
 pub use nabla_generative as generative;
+
 #[cfg(feature = "style")]
 pub use nabla_style as style;

@@ -8,6 +8,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use nabla::Tensor;
 use nabla::activations as act;
 use nabla::conv::{
     AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv1dConfig, Conv2d, Conv2dConfig, ConvTranspose2d, InstanceNorm2d,
@@ -18,8 +19,8 @@ use nabla::nn::{BatchNormConfig, Dropout, LayerNorm, Linear, LinearConfig, Modul
 use nabla::optim::{AdamConfig, Optimizer, SgdConfig};
 use nabla::recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
 use nabla::tensor::Indices;
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla::{Result, Tensor};
 use proptest::prelude::*;
 
 /// Values that break careless code.
@@ -60,7 +61,7 @@ fn no_panic(
         if output.is_tracked() {
             let _ = output.sum_all().and_then(|s| s.backward());
         }
-        Ok::<_, nabla::Error>(shape)
+        Ok::<_, nabla::tensor::Error>(shape)
     }));
     match outcome {
         Ok(result) => Ok(result.ok()),

@@ -6,15 +6,16 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use nabla::data::{DataLoader, normalize, sequences, synthetic};
+use nabla::Tensor;
+use nabla::data::{DataLoader, TensorDataset, normalize, sequences, synthetic};
 use nabla::generative::{
-    Autoencoder, DcganConfig, Gan, GanConfig, MlpGanShape, Noise, Trainer, TrainerConfig, Vae, frechet_distance,
-    mode_coverage,
+    Autoencoder, DcganConfig, Gan, GanConfig, MlpGanShape, Noise, Vae, frechet_distance, mode_coverage,
 };
 use nabla::optim::AdamConfig;
 use nabla::style::{FeatureExtractor, StyleConfig, stylize};
+use nabla::tensor::Result;
 use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla::{Result, Tensor};
+use nabla::train::{Trainer, TrainerConfig};
 use proptest::prelude::*;
 
 fn awkward_f32() -> impl Strategy<Value = f32> {
@@ -31,7 +32,10 @@ fn size(max: usize) -> impl Strategy<Value = usize> {
     prop_oneof![6 => 1..=max, 1 => Just(0)]
 }
 
-fn no_panic<T>(what: String, call: impl FnOnce() -> Result<T>) -> std::result::Result<(), TestCaseError> {
+fn no_panic<T, E>(
+    what: String,
+    call: impl FnOnce() -> std::result::Result<T, E>,
+) -> std::result::Result<(), TestCaseError> {
     match catch_unwind(AssertUnwindSafe(call)) {
         Ok(_) => Ok(()),
         Err(_) => Err(TestCaseError::fail(format!("{what} panicked"))),
@@ -46,13 +50,13 @@ proptest! {
         let rng = &mut StdRng::seed_from_u64(seed);
         no_panic(format!("data {op} (n {n}, length {length}, parameter {parameter}, batch {batch})"), || -> Result<()> {
             match op {
-                0 => { synthetic::blobs(n, &[(0.0, 0.0), (1.0, 1.0)], parameter, rng).map_err(|e| nabla::Error::InvalidArgument { op: "blobs", reason: e.to_string() })?; }
-                1 => { synthetic::two_moons(n, parameter, rng).map_err(|e| nabla::Error::InvalidArgument { op: "two_moons", reason: e.to_string() })?; }
-                2 => { synthetic::ring_of_gaussians(n, length, parameter, parameter, rng).map_err(|e| nabla::Error::InvalidArgument { op: "ring", reason: e.to_string() })?; }
-                3 => { sequences::adding_problem(n, length, rng).map_err(|e| nabla::Error::InvalidArgument { op: "adding", reason: e.to_string() })?; }
-                4 => { sequences::noisy_sine(n, parameter, 0.0, parameter, rng).map_err(|e| nabla::Error::InvalidArgument { op: "sine", reason: e.to_string() })?; }
-                5 => { DataLoader::new(n, batch).map(|mut l| l.epoch()).map_err(|e| nabla::Error::InvalidArgument { op: "loader", reason: e.to_string() })?; }
-                _ => { normalize(&Tensor::ones(&[n, length]), 0.5, parameter).map_err(|e| nabla::Error::InvalidArgument { op: "normalize", reason: e.to_string() })?; }
+                0 => { synthetic::blobs(n, &[(0.0, 0.0), (1.0, 1.0)], parameter, rng)?; }
+                1 => { synthetic::two_moons(n, parameter, rng)?; }
+                2 => { synthetic::ring_of_gaussians(n, length, parameter, parameter, rng)?; }
+                3 => { sequences::adding_problem(n, length, rng)?; }
+                4 => { sequences::noisy_sine(n, parameter, 0.0, parameter, rng)?; }
+                5 => { DataLoader::new(n, batch).map(|mut l| l.epoch())?; }
+                _ => { normalize(&Tensor::ones(&[n, length]), 0.5, parameter)?; }
             }
             Ok(())
         })?;
@@ -94,11 +98,10 @@ proptest! {
             (true, 1) => vec![batch.first().copied().unwrap_or(2), 1, 28, 28],
             (true, _) => vec![batch.first().copied().unwrap_or(2).max(batch_size), widths.first().copied().unwrap_or(2)],
         };
-        no_panic(format!("autoencoder {kind} (widths {widths:?}, noise {noise}, batch {batch:?}, epochs {epochs}, batch size {batch_size})"), || -> Result<()> {
+        no_panic(format!("autoencoder {kind} (widths {widths:?}, noise {noise}, batch {batch:?}, epochs {epochs}, batch size {batch_size})"), || -> nabla::Result<()> {
             let data = Tensor::uniform(&batch, 0.0, 1.0, rng)?;
             let corruption = if noise > 0.5 { Noise::Masking(noise) } else { Noise::Gaussian(noise) };
             let trainer_config = TrainerConfig { image_shape: [1, 1, 1], ..TrainerConfig::new(epochs, batch_size) };
-            let to_error = |e: nabla::generative::TrainError| nabla::Error::InvalidArgument { op: "Trainer", reason: e.to_string() };
             match kind {
                 0 => { Autoencoder::new(&widths, corruption, AdamConfig::default(), rng)?.train_step(&data, rng)?; }
                 1 => { Autoencoder::convolutional(widths.first().copied().unwrap_or(0), corruption, AdamConfig::default(), rng)?.train_step(&data, rng)?; }
@@ -108,7 +111,7 @@ proptest! {
                 }
                 _ => {
                     let model = Autoencoder::new(&widths, corruption, AdamConfig::default(), rng)?;
-                    Trainer::new(model, &data, trainer_config).map_err(to_error)?.run(&data).map_err(to_error)?;
+                    Trainer::new(model, TensorDataset::unlabelled(data)?, trainer_config)?.run()?;
                 }
             }
             Ok(())

@@ -46,8 +46,8 @@ fn an_mlp_resumed_from_its_state_dicts_matches_one_trained_straight() {
     save_tensors(dir.join("adam.safetensors"), &adam.state_dict()).unwrap();
     drop((first, adam));
 
-    let (resumed, mut adam) = model(99);
-    load(&resumed, dir.join("model.safetensors"), true).unwrap();
+    let (mut resumed, mut adam) = model(99);
+    load(&mut resumed, dir.join("model.safetensors"), true).unwrap();
     adam.load_state_dict(&load_tensors(dir.join("adam.safetensors")).unwrap()).unwrap();
     losses.extend(train(&resumed, &mut adam, &mnist, &batches[n..]));
 

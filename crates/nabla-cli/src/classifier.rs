@@ -1,18 +1,21 @@
-//! MNIST classifiers the shared [`Trainer`](nabla_generative::Trainer) can train: the MLP
-//! (784-256-128-10), W3's CNN, and RNN, LSTM and GRU reading a digit row by row (28 steps of
-//! 28 pixels). The trainer takes one tensor, so each training row packs an image's 784 pixels
-//! and its label: `[N, 785]` (see [`pack`]).
+//! MNIST classifiers the [`Trainer`](nabla_train::Trainer) trains: the MLP (784-256-128-10),
+//! W3's CNN, and RNN, LSTM and GRU reading a digit row by row (28 steps of 28 pixels), on
+//! digits with their labels as targets (see [`labelled`]).
 
-use nabla_data::{MNIST_MEAN, MNIST_STD, MnistSplit, normalize};
-use nabla_generative::{Judge, TrainRng, Trainable, load_module, part, prefixed};
+use nabla_data::{Batch, MNIST_MEAN, MNIST_STD, MnistSplit, TensorDataset, normalize};
+use nabla_generative::Judge;
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
-use nabla_nn::{Activation, Linear, LinearConfig, MlpConfig, Module, Sequential, Visit, mlp};
+use nabla_nn::{
+    Activation, Linear, LinearConfig, MlpConfig, Module, ModuleRng, Sequential, TensorKind, Visit, child_name,
+    load_rng_states_of, load_state_dict, mlp, prefixed, rng_states_of, state_dict_of, state_dict_part,
+};
 use nabla_optim::{AdamConfig, LrSchedule, Optimizer};
 use nabla_recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor, no_grad};
+use nabla_train::{TrainRng, Trainable};
 
-/// Pixels per digit; the packed rows hold one more number, the label.
+/// Pixels per digit.
 const PIXELS: usize = 784;
 /// The hidden size of the recurrent classifiers.
 const HIDDEN: usize = 128;
@@ -166,16 +169,39 @@ impl Classifier {
 }
 
 impl Network {
-    fn modules(&self) -> Vec<(&'static str, &dyn Module)> {
+    fn parameters(&self) -> Vec<Tensor> {
+        let mut out = Vec::new();
+        self.visit("", &mut |_, t, kind| {
+            if kind == TensorKind::Parameter {
+                out.push(t.clone());
+            }
+        });
+        out
+    }
+}
+
+/// Written by hand: the derive takes structs, and each kind of network has its own children.
+impl Visit for Network {
+    fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, TensorKind)) {
         match self {
-            Network::Flat(net) => vec![("network", net)],
-            Network::Image(net) => vec![("network", net)],
-            Network::Sequence { recurrent, head } => vec![("recurrent", recurrent.as_ref()), ("head", head)],
+            Network::Flat(net) => net.visit(&child_name(prefix, "network"), visit),
+            Network::Image(net) => net.visit(&child_name(prefix, "network"), visit),
+            Network::Sequence { recurrent, head } => {
+                recurrent.visit(&child_name(prefix, "recurrent"), visit);
+                head.visit(&child_name(prefix, "head"), visit);
+            }
         }
     }
 
-    fn parameters(&self) -> Vec<Tensor> {
-        self.modules().into_iter().flat_map(|(_, m)| m.parameters()).collect()
+    fn visit_rngs(&self, prefix: &str, visit: &mut dyn FnMut(String, &ModuleRng)) {
+        match self {
+            Network::Flat(net) => net.visit_rngs(&child_name(prefix, "network"), visit),
+            Network::Image(net) => net.visit_rngs(&child_name(prefix, "network"), visit),
+            Network::Sequence { recurrent, head } => {
+                recurrent.visit_rngs(&child_name(prefix, "recurrent"), visit);
+                head.visit_rngs(&child_name(prefix, "head"), visit);
+            }
+        }
     }
 
     fn set_training(&mut self, training: bool) {
@@ -194,28 +220,15 @@ fn argmax(row: &[f32]) -> usize {
     row.iter().enumerate().fold(0, |best, (i, &v)| if v > row[best] { i } else { best })
 }
 
-/// The rows the trainer shuffles and batches: each image's 784 pixels, then its label.
+/// The split's digits `[N, 784]` with their labels as targets `[N]`: what the trainer
+/// batches.
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] when the split's images are not 28×28.
-pub fn pack(split: &MnistSplit) -> Result<Tensor> {
+pub fn labelled(split: &MnistSplit) -> Result<TensorDataset> {
     let labels: Vec<f32> = split.labels.iter().map(|&l| l as f32).collect();
-    let labels = Tensor::from_vec(labels, &[split.len(), 1])?;
-    Tensor::concat(&[&split.images.reshape(&[split.len() as isize, PIXELS as isize])?, &labels], 1)
-}
-
-/// Splits packed rows `[B, 785]` into pixels `[B, 784]` and labels.
-fn unpack(batch: &Tensor) -> Result<(Tensor, Vec<i64>)> {
-    if batch.ndim() != 2 || batch.shape()[1] != PIXELS + 1 {
-        return Err(Error::ShapeMismatch {
-            op: "Classifier::train_batch",
-            lhs: batch.shape().to_vec(),
-            rhs: vec![batch.shape().first().copied().unwrap_or(0), PIXELS + 1],
-            reason: "rows of 784 pixels and a label, as `pack` makes them".into(),
-        });
-    }
-    let labels = batch.narrow(1, PIXELS, 1)?.to_vec().iter().map(|&l| l as i64).collect();
-    Ok((batch.narrow(1, 0, PIXELS)?, labels))
+    let images = split.images.reshape(&[split.len() as isize, PIXELS as isize])?;
+    TensorDataset::new(images, Some(Tensor::from_vec(labels, &[split.len()])?))
 }
 
 impl Trainable for Classifier {
@@ -227,60 +240,73 @@ impl Trainable for Classifier {
         vec!["cross_entropy", "batch_accuracy"]
     }
 
-    fn train_batch(&mut self, batch: &Tensor, _rng: &mut TrainRng) -> Result<Vec<f32>> {
-        let (images, labels) = unpack(batch)?;
+    fn train_step(&mut self, batch: &Batch, _rng: &mut TrainRng) -> Result<Vec<f32>> {
+        let (images, labels) = (&batch.input, batch.classes("Classifier::train_step")?);
         self.network.set_training(true);
-        let logits = self.logits(&images);
+        let logits = self.logits(images);
         // Evaluation mode between steps, so `render` and `predict` see the whole network.
         self.network.set_training(false);
         let logits = logits?;
         let loss = cross_entropy(&logits, &labels, &CrossEntropyOptions::default())?;
         let value = loss.item()?;
         if !value.is_finite() {
-            return Err(Error::NonFinite { op: "Classifier::train_batch", reason: format!("cross-entropy {value}") });
+            return Err(Error::NonFinite { op: "Classifier::train_step", reason: format!("cross-entropy {value}") });
         }
         if let Some(schedule) = &self.schedule {
             self.optimizer.set_learning_rate(0, schedule.lr_at(self.base_lr, self.steps))?;
         }
         self.optimizer.step(&loss.backward()?)?;
         self.steps += 1;
-        let correct =
-            logits.to_vec().chunks(10).zip(&labels).filter(|(row, label)| argmax(row) as i64 == **label).count();
+        let correct = logits
+            .to_vec()
+            .chunks(10)
+            .zip(labels.values())
+            .filter(|(row, label)| argmax(row) as i64 == **label)
+            .count();
         Ok(vec![value, correct as f32 / labels.len() as f32])
     }
 
-    /// The first `n` training rows.
-    fn fixed_input(&self, data: &Tensor, n: usize, _rng: &mut TrainRng) -> Result<Tensor> {
-        data.narrow(0, 0, n)
+    /// The first `n` training digits with their labels.
+    fn fixed_input(&self, data: &TensorDataset, n: usize, _rng: &mut TrainRng) -> Result<Batch> {
+        data.batch(&(0..n).collect::<Vec<_>>())
     }
 
     /// The fixed digits, those the model gets wrong dimmed to a third.
-    fn render(&self, fixed: &Tensor) -> Result<Tensor> {
-        let (images, labels) = unpack(fixed)?;
-        let logits = no_grad(|| self.logits(&images))?.to_vec();
+    fn render(&self, fixed: &Batch) -> Result<Tensor> {
+        let (images, labels) = (&fixed.input, fixed.classes("Classifier::render")?);
+        let logits = no_grad(|| self.logits(images))?.to_vec();
         let brightness: Vec<f32> = logits
             .chunks(10)
-            .zip(&labels)
+            .zip(labels.values())
             .map(|(row, &label)| if argmax(row) as i64 == label { 1.0 } else { 0.33 })
             .collect();
         images.mul(&Tensor::from_vec(brightness, &[labels.len(), 1])?)
     }
 
     fn state(&self) -> Vec<(String, Tensor)> {
-        let mut state: Vec<(String, Tensor)> =
-            self.network.modules().into_iter().flat_map(|(name, m)| prefixed(name, m.state_dict())).collect();
+        let mut state = state_dict_of(&self.network);
         state.extend(prefixed("optimizer", self.optimizer.state_dict()));
         state.push((STEPS_KEY.into(), Tensor::scalar(self.steps as f32)));
         state
     }
 
     fn load_state(&mut self, state: &[(String, Tensor)]) -> Result<()> {
-        for (name, module) in self.network.modules() {
-            load_module(module, state, name)?;
-        }
-        self.optimizer.load_state_dict(&part(state, "optimizer"))?;
+        let model: Vec<(String, Tensor)> =
+            state.iter().filter(|(k, _)| !k.starts_with("optimizer.") && k != STEPS_KEY).cloned().collect();
+        load_state_dict(&mut self.network, &model, true, "Classifier")
+            .map_err(|e| Error::invalid("Classifier::load_state", e.to_string()))?;
+        self.optimizer.load_state_dict(&state_dict_part(state, "optimizer"))?;
         let steps = state.iter().find(|(k, _)| k == STEPS_KEY).map(|(_, t)| t.item()).transpose()?;
         self.steps = steps.map_or(0, |s| s as usize);
         Ok(())
+    }
+
+    /// The MLP's dropout generator, so a resumed run draws the same masks.
+    fn rng_states(&self) -> Vec<(String, String)> {
+        rng_states_of(&self.network)
+    }
+
+    fn load_rng_states(&mut self, states: &[(String, String)]) -> Result<()> {
+        load_rng_states_of(&self.network, states)
     }
 }

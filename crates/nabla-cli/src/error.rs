@@ -1,6 +1,6 @@
 //! What can go wrong in a `nabla` command, each printed as one line.
 
-use nabla_generative::TrainError;
+use nabla_train::TrainError;
 
 /// The error of a command; `main` prints it as one line and exits non-zero.
 #[derive(Debug, thiserror::Error)]

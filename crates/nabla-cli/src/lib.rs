@@ -2,6 +2,8 @@
 //!
 //! The `nabla` command and the library behind it:
 //!
+//! - [`topics`]: each topic of the course as library code, which the tour and the examples
+//!   both run;
 //! - [`tour`]: every topic of the course trained and measured on the bundled data, written as
 //!   an HTML [`report`] with its pictures and `metrics.json`;
 //! - [`train`]: MNIST classifiers ([`classifier`]: MLP, CNN, RNN, LSTM, GRU) and the generative
@@ -20,6 +22,7 @@ pub mod progress;
 pub mod report;
 pub mod sample;
 pub mod style;
+pub mod topics;
 pub mod tour;
 pub mod train;
 

@@ -1,12 +1,12 @@
 //! The models `nabla train` and `nabla sample` know, each with a fixed architecture (so that a
 //! checkpoint says everything `sample` needs) and the training defaults it works well with.
 
-use nabla_data::Mnist;
+use nabla_data::{Mnist, TensorDataset};
 use nabla_generative::{Autoencoder, Gan, GanConfig, MlpGanShape, Noise, Vae};
 use nabla_nn::Activation;
 use nabla_optim::AdamConfig;
+use nabla_tensor::Result;
 use nabla_tensor::rand::Rng;
-use nabla_tensor::{Result, Tensor};
 
 use crate::classifier::Architecture;
 
@@ -77,20 +77,21 @@ impl ModelKind {
         }
     }
 
-    /// The training tensor the model takes, from the training split: pixels in [0, 1] flat
+    /// The training data the model takes, from the training split: pixels in [0, 1] flat
     /// for the autoencoders, in [-1, 1] for the GANs (flat for the MLP GAN, images for the
-    /// DCGAN).
+    /// DCGAN), digits with their labels for the classifiers.
     ///
     /// # Errors
     /// Shape errors for digits that are not 28×28.
-    pub fn training_data(self, mnist: &Mnist) -> Result<Tensor> {
+    pub fn training_data(self, mnist: &Mnist) -> Result<TensorDataset> {
         let images = &mnist.train.images;
-        match self {
-            ModelKind::Autoencoder | ModelKind::Vae => images.flatten(1, -1),
-            ModelKind::Gan => images.flatten(1, -1)?.mul_scalar(2.0)?.add_scalar(-1.0),
-            ModelKind::Dcgan => images.mul_scalar(2.0)?.add_scalar(-1.0),
-            _ => crate::classifier::pack(&mnist.train),
-        }
+        let unlabelled = match self {
+            ModelKind::Autoencoder | ModelKind::Vae => images.flatten(1, -1)?,
+            ModelKind::Gan => images.flatten(1, -1)?.mul_scalar(2.0)?.add_scalar(-1.0)?,
+            ModelKind::Dcgan => images.mul_scalar(2.0)?.add_scalar(-1.0)?,
+            _ => return crate::classifier::labelled(&mnist.train),
+        };
+        TensorDataset::unlabelled(unlabelled)
     }
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use nabla_generative::Progress;
+use nabla_train::Progress;
 
 /// A bar of `len` steps labelled `prefix`.
 pub fn bar(len: u64, prefix: &str) -> ProgressBar {
@@ -18,7 +18,7 @@ pub fn bar(len: u64, prefix: &str) -> ProgressBar {
     bar
 }
 
-/// The callback a [`Trainer`](nabla_generative::Trainer) reports to: moves `bar` and shows
+/// The callback a [`Trainer`](nabla_train::Trainer) reports to: moves `bar` and shows
 /// the losses and samples per second.
 pub fn trainer_reporter(bar: ProgressBar) -> impl FnMut(&Progress) + 'static {
     move |p: &Progress| {

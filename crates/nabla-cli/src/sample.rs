@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use nabla_generative::{Checkpoint, Trainable};
 use nabla_tensor::rand::SeedableRng;
+use nabla_train::{Checkpoint, Trainable};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::CliError;

@@ -49,7 +49,7 @@ pub fn run(args: &StyleArgs) -> Result<String, CliError> {
     }
     let extractor = match &args.weights {
         Some(path) => {
-            let extractor = FeatureExtractor::vgg19(Pooling::Average, &mut ChaCha8Rng::seed_from_u64(0))?;
+            let mut extractor = FeatureExtractor::vgg19(Pooling::Average, &mut ChaCha8Rng::seed_from_u64(0))?;
             extractor.load_torchvision(path)?;
             extractor
         }

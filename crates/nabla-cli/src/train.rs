@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use nabla_data::TensorDataset;
 use nabla_data::{Mnist, MnistSplit};
-use nabla_generative::{Trainable, Trainer, TrainerConfig};
-use nabla_tensor::Tensor;
 use nabla_tensor::rand::{Rng, SeedableRng};
+use nabla_train::{Trainable, Trainer, TrainerConfig};
 use rand_chacha::ChaCha8Rng;
 
 use crate::classifier::{Architecture, Classifier};
@@ -26,7 +26,7 @@ const STEPS_BETWEEN_CHECKS: usize = 5;
 /// What the trainer raises; [`CliError::Interrupted`].
 pub fn fit<M: Trainable>(
     model: M,
-    data: &Tensor,
+    data: TensorDataset,
     config: TrainerConfig,
     resume: Option<&Path>,
     label: &str,
@@ -38,7 +38,7 @@ pub fn fit<M: Trainable>(
         None => Trainer::new(model, data, config)?,
     };
     let mut trainer = trainer.on_progress(progress::trainer_reporter(bar.clone()));
-    while !trainer.run_for(data, STEPS_BETWEEN_CHECKS)? {
+    while !trainer.run_for(STEPS_BETWEEN_CHECKS)? {
         if interrupt::requested() {
             bar.abandon();
             let saved = match out_dir {
@@ -60,7 +60,7 @@ pub fn fit<M: Trainable>(
     Ok(trainer.into_model())
 }
 
-/// Trains a fresh classifier on packed rows (see [`pack`](crate::classifier::pack)) under
+/// Trains a fresh classifier on labelled digits (see [`labelled`](crate::classifier::labelled)) under
 /// `config` — Adam at `lr` with a cosine decay over the run's steps — and returns its accuracy
 /// on `test`.
 ///
@@ -70,12 +70,12 @@ pub fn fit_classifier<R: Rng + ?Sized>(
     architecture: Architecture,
     lr: f64,
     rng: &mut R,
-    data: &Tensor,
+    data: TensorDataset,
     test: &MnistSplit,
     config: TrainerConfig,
     resume: Option<&Path>,
 ) -> Result<f32, CliError> {
-    let total_steps = config.epochs * (data.shape()[0] / config.batch_size.max(1));
+    let total_steps = config.epochs * (data.len() / config.batch_size.max(1));
     let model = Classifier::new(architecture, lr, rng)?.with_cosine_decay(total_steps);
     Ok(fit(model, data, config, resume, architecture.name())?.accuracy(test)?)
 }
@@ -151,28 +151,28 @@ pub fn run(args: &TrainArgs) -> Result<String, CliError> {
     let start = std::time::Instant::now();
     let result = match args.model {
         ModelKind::Autoencoder => {
-            let model = fit(models::autoencoder(lr, rng)?, &data, config, resume, label)?;
+            let model = fit(models::autoencoder(lr, rng)?, data, config, resume, label)?;
             let reconstructed = model.reconstruct(&mnist.test.images.flatten(1, -1)?)?;
             let error =
                 nabla_losses::mse(&reconstructed, &mnist.test.images.flatten(1, -1)?, nabla_losses::Reduction::Mean)?;
             format!("test reconstruction MSE per pixel {:.4}", error.item()?)
         }
         ModelKind::Vae => {
-            let model = fit(models::vae(lr, rng)?, &data, config, resume, label)?;
+            let model = fit(models::vae(lr, rng)?, data, config, resume, label)?;
             let losses = model.evaluate(&mnist.test.images.flatten(1, -1)?, rng)?;
             format!("test reconstruction BCE {:.1} + KL {:.2} nats per digit", losses.reconstruction, losses.kl)
         }
         ModelKind::Gan => {
-            fit(models::gan(lr, rng)?, &data, config, resume, label)?;
+            fit(models::gan(lr, rng)?, data, config, resume, label)?;
             "sample from it with `nabla sample gan --checkpoint …`".to_string()
         }
         ModelKind::Dcgan => {
-            fit(models::dcgan(lr, rng)?, &data, config, resume, label)?;
+            fit(models::dcgan(lr, rng)?, data, config, resume, label)?;
             "sample from it with `nabla sample dcgan --checkpoint …`".to_string()
         }
         classifier => {
             let architecture = classifier.architecture().expect("the other kinds are matched above");
-            let accuracy = fit_classifier(architecture, lr, rng, &data, &mnist.test, config, resume)?;
+            let accuracy = fit_classifier(architecture, lr, rng, data, &mnist.test, config, resume)?;
             format!("test accuracy {:.2}% on {} digits", accuracy * 100.0, mnist.test.len())
         }
     };

@@ -17,6 +17,16 @@ impl Labelled {
     pub fn targets(&self) -> Vec<f32> {
         self.labels.iter().map(|&l| l as f32).collect()
     }
+
+    /// The points with their classes as targets, for a [`DataLoader`](crate::DataLoader) or the
+    /// trainer.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for an empty set.
+    pub fn dataset(&self) -> Result<crate::TensorDataset, Error> {
+        let targets = Tensor::from_vec(self.targets(), &[self.labels.len()])?;
+        crate::TensorDataset::new(self.x.clone(), Some(targets))
+    }
 }
 
 fn gate(outputs: [usize; 4]) -> Labelled {

@@ -10,7 +10,9 @@ use nabla_optim::{AdamConfig, Optimizer};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor, no_grad};
 
-use crate::checkpoint::{load_module, part, prefixed};
+use nabla_data::{Batch, TensorDataset};
+use nabla_nn::{load_part, prefixed, state_dict_part};
+use nabla_train::{TrainRng, Trainable};
 
 /// How a denoising autoencoder corrupts its training inputs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,7 +152,7 @@ impl Autoencoder {
     }
 }
 
-impl crate::Trainable for Autoencoder {
+impl Trainable for Autoencoder {
     fn kind(&self) -> &'static str {
         "autoencoder"
     }
@@ -159,19 +161,19 @@ impl crate::Trainable for Autoencoder {
         vec!["bce"]
     }
 
-    fn train_batch(&mut self, batch: &Tensor, rng: &mut crate::TrainRng) -> Result<Vec<f32>> {
-        Ok(vec![self.train_step(batch, rng)?])
+    fn train_step(&mut self, batch: &Batch, rng: &mut TrainRng) -> Result<Vec<f32>> {
+        Ok(vec![Autoencoder::train_step(self, &batch.input, rng)?])
     }
 
     /// The first `n` training samples.
-    fn fixed_input(&self, data: &Tensor, n: usize, _rng: &mut crate::TrainRng) -> Result<Tensor> {
-        data.narrow(0, 0, n)
+    fn fixed_input(&self, data: &TensorDataset, n: usize, _rng: &mut TrainRng) -> Result<Batch> {
+        data.batch(&(0..n).collect::<Vec<_>>())
     }
 
     /// The fixed inputs followed by their reconstructions.
-    fn render(&self, fixed: &Tensor) -> Result<Tensor> {
-        let reconstruction = self.reconstruct(fixed)?;
-        Tensor::concat(&[fixed, &reconstruction], 0)
+    fn render(&self, fixed: &Batch) -> Result<Tensor> {
+        let reconstruction = self.reconstruct(&fixed.input)?;
+        Tensor::concat(&[&fixed.input, &reconstruction], 0)
     }
 
     fn state(&self) -> Vec<(String, Tensor)> {
@@ -182,8 +184,8 @@ impl crate::Trainable for Autoencoder {
     }
 
     fn load_state(&mut self, state: &[(String, Tensor)]) -> Result<()> {
-        load_module(&self.encoder, state, "encoder")?;
-        load_module(&self.decoder, state, "decoder")?;
-        self.optimizer.load_state_dict(&part(state, "optimizer"))
+        load_part(&mut self.encoder, state, "encoder")?;
+        load_part(&mut self.decoder, state, "decoder")?;
+        self.optimizer.load_state_dict(&state_dict_part(state, "optimizer"))
     }
 }

@@ -10,7 +10,9 @@ use nabla_optim::{AdamConfig, Optimizer};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor, no_grad};
 
-use crate::checkpoint::{load_module, part, prefixed};
+use nabla_data::{Batch, TensorDataset};
+use nabla_nn::{load_part, prefixed, state_dict_part};
+use nabla_train::{TrainRng, Trainable};
 
 /// How a GAN trains: the noise size, k, label smoothing and Adam for both networks.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +197,7 @@ fn finite(which: &str, loss: f32) -> Result<f32> {
     Ok(loss)
 }
 
-impl crate::Trainable for Gan {
+impl Trainable for Gan {
     fn kind(&self) -> &'static str {
         "gan"
     }
@@ -205,18 +207,18 @@ impl crate::Trainable for Gan {
     }
 
     /// One round on the batch (the k discriminator steps of a round share it).
-    fn train_batch(&mut self, batch: &Tensor, rng: &mut crate::TrainRng) -> Result<Vec<f32>> {
-        let losses = self.train_step(|_| Ok(batch.clone()), rng)?;
+    fn train_step(&mut self, batch: &Batch, rng: &mut TrainRng) -> Result<Vec<f32>> {
+        let losses = Gan::train_step(self, |_| Ok(batch.input.clone()), rng)?;
         Ok(vec![losses.discriminator, losses.generator])
     }
 
-    fn fixed_input(&self, _data: &Tensor, n: usize, rng: &mut crate::TrainRng) -> Result<Tensor> {
-        self.noise(n, rng)
+    fn fixed_input(&self, _data: &TensorDataset, n: usize, rng: &mut TrainRng) -> Result<Batch> {
+        Ok(Batch { input: self.noise(n, rng)?, target: None })
     }
 
     /// The generator's images for the fixed noise, mapped from (-1, 1) to (0, 1).
-    fn render(&self, fixed: &Tensor) -> Result<Tensor> {
-        no_grad(|| self.generator.forward(fixed)?.add_scalar(1.0)?.mul_scalar(0.5))
+    fn render(&self, fixed: &Batch) -> Result<Tensor> {
+        no_grad(|| self.generator.forward(&fixed.input)?.add_scalar(1.0)?.mul_scalar(0.5))
     }
 
     fn state(&self) -> Vec<(String, Tensor)> {
@@ -228,9 +230,9 @@ impl crate::Trainable for Gan {
     }
 
     fn load_state(&mut self, state: &[(String, Tensor)]) -> Result<()> {
-        load_module(&self.generator, state, "generator")?;
-        load_module(&self.discriminator, state, "discriminator")?;
-        self.g_optimizer.load_state_dict(&part(state, "g_optimizer"))?;
-        self.d_optimizer.load_state_dict(&part(state, "d_optimizer"))
+        load_part(&mut self.generator, state, "generator")?;
+        load_part(&mut self.discriminator, state, "discriminator")?;
+        self.g_optimizer.load_state_dict(&state_dict_part(state, "g_optimizer"))?;
+        self.d_optimizer.load_state_dict(&state_dict_part(state, "d_optimizer"))
     }
 }

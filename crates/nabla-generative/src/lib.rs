@@ -7,29 +7,25 @@
 //! - [`Gan`]: Goodfellow et al.'s GAN with MLPs ([`Gan::mlp`]) or DCGAN's convolutional
 //!   networks ([`DcganConfig`], [`Gan::dcgan`]): non-saturating generator loss, k
 //!   discriminator steps, one-sided label smoothing.
-//! - [`Trainer`]: epochs of shuffled batches with progress reports, sample grids, loss CSV and
-//!   chart, and exact-resume [`Checkpoint`]s, for any [`Trainable`] model.
+//! - Each model is [`nabla_train::Trainable`], so nabla-train's `Trainer` trains it with
+//!   progress reports, sample grids, a loss log and exact-resume checkpoints.
 //! - Measures: [`mode_coverage`] on a ring of Gaussians; [`Judge`], an MNIST classifier that
 //!   scores generated digits (classes covered, confidence, Fréchet distance).
 
 mod autoencoder;
-mod checkpoint;
 mod dcgan;
 mod frechet;
 mod gan;
 mod judge;
 mod modes;
-mod trainer;
 mod vae;
 
 pub use autoencoder::{Autoencoder, Noise};
-pub use checkpoint::{Checkpoint, TrainRng, load_module, part, prefixed};
 pub use dcgan::DcganConfig;
 pub use frechet::frechet_distance;
 pub use gan::{Gan, GanConfig, GanLosses, MlpGanShape};
 pub use judge::{Judge, Verdict};
 pub use modes::{ModeCoverage, mode_coverage};
-pub use trainer::{NonFinite, Progress, TrainError, Trainable, Trainer, TrainerConfig};
 pub use vae::{Vae, VaeLosses};
 
 /// The README's example, run as a doc test.

@@ -9,7 +9,9 @@ use nabla_optim::{AdamConfig, Optimizer};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor, no_grad};
 
-use crate::checkpoint::{load_module, part, prefixed};
+use nabla_data::{Batch, TensorDataset};
+use nabla_nn::{load_part, prefixed, state_dict_part};
+use nabla_train::{TrainRng, Trainable};
 
 /// The two terms of the VAE's loss, each summed over a sample's values and averaged over the
 /// batch (the negative ELBO is their sum).
@@ -160,7 +162,7 @@ impl Module for Vae {
     }
 }
 
-impl crate::Trainable for Vae {
+impl Trainable for Vae {
     fn kind(&self) -> &'static str {
         "vae"
     }
@@ -169,19 +171,19 @@ impl crate::Trainable for Vae {
         vec!["reconstruction", "kl"]
     }
 
-    fn train_batch(&mut self, batch: &Tensor, rng: &mut crate::TrainRng) -> Result<Vec<f32>> {
-        let losses = self.train_step(batch, rng)?;
+    fn train_step(&mut self, batch: &Batch, rng: &mut TrainRng) -> Result<Vec<f32>> {
+        let losses = Vae::train_step(self, &batch.input, rng)?;
         Ok(vec![losses.reconstruction, losses.kl])
     }
 
     /// Codes drawn from N(0, I).
-    fn fixed_input(&self, _data: &Tensor, n: usize, rng: &mut crate::TrainRng) -> Result<Tensor> {
-        Tensor::normal(&[n, self.latent], 0.0, 1.0, rng)
+    fn fixed_input(&self, _data: &TensorDataset, n: usize, rng: &mut TrainRng) -> Result<Batch> {
+        Ok(Batch { input: Tensor::normal(&[n, self.latent], 0.0, 1.0, rng)?, target: None })
     }
 
     /// The decoded fixed codes.
-    fn render(&self, fixed: &Tensor) -> Result<Tensor> {
-        no_grad(|| self.decode(fixed))
+    fn render(&self, fixed: &Batch) -> Result<Tensor> {
+        no_grad(|| self.decode(&fixed.input))
     }
 
     fn state(&self) -> Vec<(String, Tensor)> {
@@ -191,7 +193,7 @@ impl crate::Trainable for Vae {
     }
 
     fn load_state(&mut self, state: &[(String, Tensor)]) -> Result<()> {
-        load_module(self, state, "model")?;
-        self.optimizer.load_state_dict(&part(state, "optimizer"))
+        load_part(self, state, "model")?;
+        self.optimizer.load_state_dict(&state_dict_part(state, "optimizer"))
     }
 }

@@ -7,10 +7,12 @@ use std::process::Command;
 
 use std::time::{Duration, Instant};
 
-use nabla_generative::{Autoencoder, Noise, Trainer, TrainerConfig};
+use nabla_data::TensorDataset;
+use nabla_generative::{Autoencoder, Noise};
 use nabla_optim::AdamConfig;
 use nabla_tensor::Tensor;
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla_train::{Trainer, TrainerConfig};
 
 const CHILD: &str = "NABLA_CRASH_TEST_CHILD";
 
@@ -19,18 +21,17 @@ fn model() -> Autoencoder {
     Autoencoder::new(&[1024, 1024], Noise::None, AdamConfig::default(), &mut StdRng::seed_from_u64(0)).unwrap()
 }
 
-fn data() -> Tensor {
-    Tensor::uniform(&[8, 1024], 0.0, 1.0, &mut StdRng::seed_from_u64(1)).unwrap()
+fn data() -> TensorDataset {
+    TensorDataset::unlabelled(Tensor::uniform(&[8, 1024], 0.0, 1.0, &mut StdRng::seed_from_u64(1)).unwrap()).unwrap()
 }
 
 /// In the child: train a step and save, forever.
 #[test]
 fn child_saves_checkpoints_until_killed() {
     let Ok(path) = std::env::var(CHILD) else { return };
-    let data = data();
-    let mut trainer = Trainer::new(model(), &data, TrainerConfig::new(1_000_000, 8)).unwrap();
+    let mut trainer = Trainer::new(model(), data(), TrainerConfig::new(1_000_000, 8)).unwrap();
     loop {
-        trainer.run_for(&data, 1).unwrap();
+        trainer.run_for(1).unwrap();
         trainer.save_checkpoint(&PathBuf::from(&path)).unwrap();
     }
 }
@@ -57,8 +58,7 @@ fn a_checkpoint_survives_a_kill_in_the_middle_of_saving() {
         std::thread::sleep(Duration::from_millis(150 + 70 * round));
         child.kill().unwrap();
         child.wait().unwrap();
-        let data = data();
-        let resumed = Trainer::resume(model(), &data, TrainerConfig::new(1_000_000, 8), &path)
+        let resumed = Trainer::resume(model(), data(), TrainerConfig::new(1_000_000, 8), &path)
             .unwrap_or_else(|e| panic!("round {round}: the checkpoint left by the killed process does not load: {e}"));
         assert!(resumed.step() >= 1);
     }

@@ -16,7 +16,7 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
 fn the_default_is_w4_and_loads_pytorchs_generator_saved_raw() {
     let rng = &mut StdRng::seed_from_u64(0);
     let mut generator = DcganConfig::default().generator(rng).unwrap();
-    let report = load(&generator, format!("{GOLDEN}/dcgan_g_state.safetensors"), true).unwrap();
+    let report = load(&mut generator, format!("{GOLDEN}/dcgan_g_state.safetensors"), true).unwrap();
     assert!(report.missing.is_empty() && report.unexpected.is_empty());
     let batches = generator.state_dict().into_iter().find(|(k, _)| k == "1.num_batches_tracked").unwrap().1;
     assert_eq!(batches.item().unwrap(), 20.0, "the int64 buffer (20 warm-up passes) is read");
@@ -34,7 +34,7 @@ fn pytorchs_discriminator_loads_and_gives_its_logits() {
         .unwrap()
         .into_iter()
         .partition(|(k, _)| k == "input" || k == "output");
-    load_state_dict(&discriminator, &state, true, "dcgan_discriminator").unwrap();
+    load_state_dict(&mut discriminator, &state, true, "dcgan_discriminator").unwrap();
     discriminator.eval();
     let io: HashMap<_, _> = io.into_iter().collect();
     let logits = discriminator.forward(&io["input"]).unwrap();

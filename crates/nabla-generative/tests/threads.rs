@@ -1,17 +1,20 @@
 //! Same seed, same result, whatever the thread count: a DCGAN trained in a one-thread and a
 //! two-thread pool ends with the same losses and weights up to float rounding.
 
-use nabla_generative::{DcganConfig, Gan, Trainable, Trainer, TrainerConfig};
+use nabla_data::TensorDataset;
+use nabla_generative::{DcganConfig, Gan};
 use nabla_tensor::Tensor;
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla_train::{Trainable, Trainer, TrainerConfig};
 
 fn train_in_pool(threads: usize) -> (Vec<Vec<f32>>, Vec<(String, Tensor)>) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| {
         let data = Tensor::uniform(&[64, 1, 28, 28], -1.0, 1.0, &mut StdRng::seed_from_u64(1)).unwrap();
         let gan = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(0)).unwrap();
-        let mut trainer = Trainer::new(gan, &data, TrainerConfig::new(1, 16)).unwrap();
-        trainer.run(&data).unwrap();
+        let mut trainer =
+            Trainer::new(gan, TensorDataset::unlabelled(data).unwrap(), TrainerConfig::new(1, 16)).unwrap();
+        trainer.run().unwrap();
         (trainer.history().to_vec(), trainer.model().state())
     })
 }

@@ -113,7 +113,7 @@ impl Op for BceWithLogits {
         // the inlined loss directly, so it vectorises (a closure in `map2` stays a call), 16
         // lanes wide on CPUs with AVX-512 (W8 4.06–4.24 → 3.87–3.97 ms).
         if let (Some(w), Some(xs), Some(ts)) = (one_value(w), x.as_slice(), t.as_slice()) {
-            let mut out = nabla_tensor::pool::buffer(xs.len());
+            let mut out = nabla_tensor::buffers::buffer(xs.len());
             fill_in_parallel(&mut out, |at, out| fill_losses(out, &xs[at..], &ts[at..], w));
             return Ok(Data::from_shape_vec(x.raw_dim(), out).expect("the input's shape"));
         }
@@ -126,7 +126,7 @@ impl Op for BceWithLogits {
         let (x, t, w) = (&ctx.inputs[0], &ctx.inputs[1], &ctx.inputs[2]);
         let g = ctx.grad_output;
         if let (Some(w), Some(xs), Some(ts), Some(gs)) = (one_value(w), x.as_slice(), t.as_slice(), g.as_slice()) {
-            let mut grad = nabla_tensor::pool::buffer(xs.len());
+            let mut grad = nabla_tensor::buffers::buffer(xs.len());
             fill_in_parallel(&mut grad, |at, grad| fill_slopes(grad, &xs[at..], &ts[at..], &gs[at..], w));
             let grad = Data::from_shape_vec(x.raw_dim(), grad).expect("the input's shape");
             return Ok(vec![Some(grad), None, None]);

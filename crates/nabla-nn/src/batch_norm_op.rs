@@ -6,7 +6,7 @@
 use nabla_tensor::elementwise::{contiguous, fill_in_parallel};
 use nabla_tensor::math::{dot_f64, sum_f64};
 use nabla_tensor::ndarray::IxDyn;
-use nabla_tensor::{BackwardContext, Data, Op, Result, Tensor, pool};
+use nabla_tensor::{BackwardContext, Data, Op, Result, Tensor, buffers};
 use rayon::prelude::*;
 
 /// An input seen as `[N, C, S]`: batch, channels, and the values of one channel in one sample
@@ -59,7 +59,7 @@ fn channel_sums(a: &[f32], b: &[f32], dims: Dims) -> (Vec<f64>, Vec<f64>) {
 /// `out = α[c]·u + β[c]·v + γ[c]` element by element, `c` being each element's channel.
 fn per_channel_affine(u: &[f32], v: &[f32], coefficients: &[(f32, f32, f32)], dims: Dims) -> Vec<f32> {
     let (channels, spread) = (dims.channels, dims.spread);
-    let mut out = pool::buffer(u.len());
+    let mut out = buffers::buffer(u.len());
     fill_in_parallel(&mut out, |start, part| {
         let mut at = start;
         while at - start < part.len() {

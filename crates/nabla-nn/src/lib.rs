@@ -44,11 +44,12 @@ pub use module::{Module, TensorKind, Visit, child_name, load_rng_states_of, rng_
 /// for the field attributes).
 pub use nabla_derive::Module;
 pub use perceptron::{Perceptron, PerceptronReport};
-pub use rng::{ModuleRng, RngState};
+pub use rng::{ModuleRng, rng_from_text, rng_to_text};
 pub use sequential::Sequential;
 pub use state_dict::{
-    LoadReport, NamedTensors, StateDictError, load, load_state_dict, load_tensors, load_tensors_with_metadata,
-    read_tensors, save, save_tensors, save_tensors_with_metadata,
+    LoadReport, NamedTensors, StateDictError, load, load_part, load_state_dict, load_tensors,
+    load_tensors_with_metadata, prefixed, read_tensors, save, save_tensors, save_tensors_with_metadata,
+    state_dict_part,
 };
 pub use unflatten::Unflatten;
 

@@ -4,7 +4,7 @@ use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::linalg::matmul_slices;
 use nabla_tensor::ndarray::IxDyn;
 use nabla_tensor::rand::Rng;
-use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor, pool};
+use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor, buffers};
 
 use crate::Module;
 use crate::init::{FanMode, Nonlinearity, kaiming_uniform};
@@ -100,7 +100,7 @@ impl Op for LinearOp {
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
         let (rows, in_features, out_features) = (inputs[0].shape()[0], inputs[0].shape()[1], inputs[1].shape()[0]);
         let (x, weight) = (contiguous(inputs[0]), contiguous(inputs[1]));
-        let mut y = pool::buffer(rows * out_features);
+        let mut y = buffers::buffer(rows * out_features);
         matmul_slices(rows, out_features, in_features, &x, false, &weight, true, &mut y);
         if let Some(bias) = inputs.get(2).filter(|_| out_features > 0) {
             let bias = contiguous(bias);
@@ -116,12 +116,12 @@ impl Op for LinearOp {
         let out_features = ctx.inputs[1].shape()[0];
         let dy = contiguous(ctx.grad_output);
         let dx = ctx.needs_grad[0].then(|| {
-            let mut dx = pool::buffer(rows * in_features);
+            let mut dx = buffers::buffer(rows * in_features);
             matmul_slices(rows, in_features, out_features, &dy, false, &contiguous(&ctx.inputs[1]), false, &mut dx);
             Data::from_shape_vec(IxDyn(&[rows, in_features]), dx).expect("rows × in values")
         });
         let dw = ctx.needs_grad[1].then(|| {
-            let mut dw = pool::buffer(out_features * in_features);
+            let mut dw = buffers::buffer(out_features * in_features);
             matmul_slices(out_features, in_features, rows, &dy, true, &contiguous(&ctx.inputs[0]), false, &mut dw);
             Data::from_shape_vec(IxDyn(&[out_features, in_features]), dw).expect("out × in values")
         });

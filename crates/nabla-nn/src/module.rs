@@ -131,11 +131,11 @@ pub fn load_rng_states_of(parts: &(impl Visit + ?Sized), states: &[(String, Stri
         if !names.contains(name) {
             return Err(Error::invalid("load_rng_states", format!("the model has no random generator named {name}")));
         }
-        parsed.push((name, ModuleRng::parse_state(state)?));
+        parsed.push((name, crate::rng::rng_from_text(state)?));
     }
     parts.visit_rngs("", &mut |name, rng| {
         if let Some((_, state)) = parsed.iter().find(|(n, _)| **n == name) {
-            rng.restore(state);
+            rng.restore(state.clone());
         }
     });
     Ok(())

@@ -12,12 +12,36 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Debug)]
 pub struct ModuleRng(Mutex<ChaCha8Rng>);
 
-/// A generator's state as [`ModuleRng::state`] writes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RngState {
-    seed: [u8; 32],
-    stream: u64,
-    word_pos: u128,
+/// A ChaCha8 generator's whole state as text: the seed in hex, the stream and the word
+/// position, separated by colons. Checkpoints store generators this way.
+pub fn rng_to_text(rng: &ChaCha8Rng) -> String {
+    let seed: String = rng.get_seed().iter().map(|b| format!("{b:02x}")).collect();
+    format!("{seed}:{}:{}", rng.get_stream(), rng.get_word_pos())
+}
+
+/// The generator [`rng_to_text`] wrote.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for text that is not such a state.
+pub fn rng_from_text(text: &str) -> Result<ChaCha8Rng> {
+    let bad = || Error::invalid("rng_from_text", format!("not a generator state: {text:?}"));
+    let mut parts = text.split(':');
+    let (Some(seed_hex), Some(stream), Some(word_pos), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if seed_hex.len() != 64 || !seed_hex.is_ascii() {
+        return Err(bad());
+    }
+    let mut seed = [0u8; 32];
+    for (byte, pair) in seed.iter_mut().zip(seed_hex.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+    }
+    let mut rng = ChaCha8Rng::from_seed(seed);
+    rng.set_stream(stream.parse().map_err(|_| bad())?);
+    rng.set_word_pos(word_pos.parse().map_err(|_| bad())?);
+    Ok(rng)
 }
 
 impl ModuleRng {
@@ -31,50 +55,14 @@ impl ModuleRng {
         draw(&mut self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
-    /// The whole state as text: the seed in hex, the stream and the word position, separated
-    /// by colons.
+    /// The whole state as text ([`rng_to_text`]).
     pub fn state(&self) -> String {
-        self.with(|rng| {
-            let seed: String = rng.get_seed().iter().map(|b| format!("{b:02x}")).collect();
-            format!("{seed}:{}:{}", rng.get_stream(), rng.get_word_pos())
-        })
-    }
-
-    /// Reads a state written by [`ModuleRng::state`].
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for text that is not such a state.
-    pub fn parse_state(text: &str) -> Result<RngState> {
-        let bad = || Error::invalid("ModuleRng", format!("not a generator state: {text:?}"));
-        let mut parts = text.split(':');
-        let (Some(seed_hex), Some(stream), Some(word_pos), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad());
-        };
-        if seed_hex.len() != 64 || !seed_hex.is_ascii() {
-            return Err(bad());
-        }
-        let mut seed = [0u8; 32];
-        for (byte, pair) in seed.iter_mut().zip(seed_hex.as_bytes().chunks(2)) {
-            let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
-            *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
-        }
-        Ok(RngState {
-            seed,
-            stream: stream.parse().map_err(|_| bad())?,
-            word_pos: word_pos.parse().map_err(|_| bad())?,
-        })
+        self.with(|rng| rng_to_text(rng))
     }
 
     /// Puts the generator in `state`.
-    pub fn restore(&self, state: &RngState) {
-        self.with(|rng| {
-            let mut restored = ChaCha8Rng::from_seed(state.seed);
-            restored.set_stream(state.stream);
-            restored.set_word_pos(state.word_pos);
-            *rng = restored;
-        });
+    pub fn restore(&self, state: ChaCha8Rng) {
+        self.with(|rng| *rng = state);
     }
 }
 
@@ -103,10 +91,10 @@ mod tests {
         let saved = rng.state();
         let next: Vec<f32> = rng.with(|r| (0..5).map(|_| r.random()).collect());
         let other = ModuleRng::new(99);
-        other.restore(&ModuleRng::parse_state(&saved).unwrap());
+        other.restore(super::rng_from_text(&saved).unwrap());
         assert_eq!(other.with(|r| (0..5).map(|_| r.random()).collect::<Vec<f32>>()), next);
         for bad in ["", "00:1:2", &saved.replace(':', ";"), &format!("{saved}:1")] {
-            assert!(ModuleRng::parse_state(bad).is_err(), "{bad:?}");
+            assert!(super::rng_from_text(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use nabla_tensor::Tensor;
 use safetensors::{Dtype, SafeTensors};
 
-use crate::module::Module;
+use crate::module::{Visit, state_dict_of};
 
 /// Tensors with their names, in a file's order.
 pub type NamedTensors = Vec<(String, Tensor)>;
@@ -159,8 +159,8 @@ fn to_f32(dtype: Dtype, data: &[u8]) -> Option<Vec<f32>> {
 ///
 /// # Errors
 /// As [`save_tensors`].
-pub fn save(module: &dyn Module, path: impl AsRef<Path>) -> Result<(), StateDictError> {
-    save_tensors(path, &module.state_dict())
+pub fn save(module: &(impl Visit + ?Sized), path: impl AsRef<Path>) -> Result<(), StateDictError> {
+    save_tensors(path, &state_dict_of(module))
 }
 
 /// Loads a state dict into a module, checking every key, shape and dtype first: nothing is
@@ -171,7 +171,11 @@ pub fn save(module: &dyn Module, path: impl AsRef<Path>) -> Result<(), StateDict
 /// # Errors
 /// [`StateDictError::Mismatch`] listing every missing, unexpected and mismatched key;
 /// [`StateDictError::Io`] and [`StateDictError::Format`] for unreadable files.
-pub fn load(module: &dyn Module, path: impl AsRef<Path>, strict: bool) -> Result<LoadReport, StateDictError> {
+pub fn load(
+    module: &mut (impl Visit + ?Sized),
+    path: impl AsRef<Path>,
+    strict: bool,
+) -> Result<LoadReport, StateDictError> {
     let path = path.as_ref();
     load_state_dict(module, &load_tensors(path)?, strict, &path.display().to_string())
 }
@@ -182,14 +186,14 @@ pub fn load(module: &dyn Module, path: impl AsRef<Path>, strict: bool) -> Result
 /// # Errors
 /// [`StateDictError::Mismatch`] listing every missing, unexpected and mismatched key.
 pub fn load_state_dict(
-    module: &dyn Module,
+    module: &mut (impl Visit + ?Sized),
     entries: &[(String, Tensor)],
     strict: bool,
     source: &str,
 ) -> Result<LoadReport, StateDictError> {
     let name = source.to_string();
     let file: HashMap<&str, &Tensor> = entries.iter().map(|(k, t)| (k.as_str(), t)).collect();
-    let model = module.state_dict();
+    let model = state_dict_of(module);
     let mut missing = Vec::new();
     let mut mismatched = Vec::new();
     for (key, tensor) in &model {
@@ -215,4 +219,31 @@ pub fn load_state_dict(
         }
     }
     Ok(LoadReport { missing, unexpected })
+}
+
+/// The entries under `prefix.`, with the prefix taken off: one model's part of a checkpoint
+/// that holds several (a GAN's `generator.` and `discriminator.`).
+pub fn state_dict_part(state: &[(String, Tensor)], prefix: &str) -> Vec<(String, Tensor)> {
+    let prefix = format!("{prefix}.");
+    state.iter().filter_map(|(k, t)| k.strip_prefix(&prefix).map(|name| (name.to_string(), t.clone()))).collect()
+}
+
+/// `entries` with `prefix.` put in front of each name (the inverse of [`state_dict_part`]).
+pub fn prefixed(prefix: &str, entries: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
+    entries.into_iter().map(|(k, t)| (format!("{prefix}.{k}"), t)).collect()
+}
+
+/// Loads the entries under `prefix.` into `module`, strictly, reporting a mismatch as a tensor
+/// error (what a model's `load_state` returns).
+///
+/// # Errors
+/// [`nabla_tensor::Error::InvalidArgument`] naming every missing, unexpected and mismatched key.
+pub fn load_part(
+    module: &mut (impl Visit + ?Sized),
+    state: &[(String, Tensor)],
+    prefix: &str,
+) -> nabla_tensor::Result<()> {
+    load_state_dict(module, &state_dict_part(state, prefix), true, prefix)
+        .map(|_| ())
+        .map_err(|e| nabla_tensor::Error::invalid("load_state", e.to_string()))
 }

@@ -22,11 +22,11 @@ fn model(seed: u64) -> Sequential {
 #[test]
 fn a_saved_model_loads_into_a_fresh_one_and_computes_the_same() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (model(1), model(2));
+    let (a, mut b) = (model(1), model(2));
     a.forward(&Tensor::ones(&[5, 3])).unwrap(); // moves the running statistics
     let path = dir.path().join("roundtrip.safetensors");
     save(&a, &path).unwrap();
-    let report = load(&b, &path, true).unwrap();
+    let report = load(&mut b, &path, true).unwrap();
     assert_eq!(report, LoadReport::default());
     for ((ka, ta), (kb, tb)) in a.state_dict().iter().zip(b.state_dict()) {
         assert_eq!((ka, ta.to_vec()), (&kb, tb.to_vec()));
@@ -47,8 +47,8 @@ fn a_saved_model_loads_into_a_fresh_one_and_computes_the_same() {
 #[test]
 fn pytorchs_linear_state_loads_and_gives_pytorchs_output() {
     // linear_bias.safetensors holds nn.Linear(5, 4)'s weight and bias beside its test tensors.
-    let layer = Linear::new(LinearConfig::new(5, 4), &mut StdRng::seed_from_u64(0)).unwrap();
-    let report = load(&layer, golden("linear_bias"), false).unwrap();
+    let mut layer = Linear::new(LinearConfig::new(5, 4), &mut StdRng::seed_from_u64(0)).unwrap();
+    let report = load(&mut layer, golden("linear_bias"), false).unwrap();
     assert!(report.missing.is_empty());
     assert!(report.unexpected.contains(&"input".to_string()) && report.unexpected.contains(&"output".to_string()));
     let file: std::collections::HashMap<String, Tensor> =
@@ -65,9 +65,9 @@ fn missing_unexpected_and_mismatched_keys_are_all_named() {
     let path = dir.path().join("partial.safetensors");
     let weight = Tensor::zeros(&[4, 2]);
     save_tensors(&path, &[("0.weight".into(), weight), ("extra".into(), Tensor::zeros(&[1]))]).unwrap();
-    let target = model(3);
+    let mut target = model(3);
     let before: Vec<Vec<f32>> = target.state_dict().iter().map(|(_, t)| t.to_vec()).collect();
-    let err = load(&target, &path, true).unwrap_err();
+    let err = load(&mut target, &path, true).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("missing keys: 0.bias, 2.weight"), "{text}");
     assert!(text.contains("unexpected keys: extra"), "{text}");
@@ -75,7 +75,7 @@ fn missing_unexpected_and_mismatched_keys_are_all_named() {
     let after: Vec<Vec<f32>> = target.state_dict().iter().map(|(_, t)| t.to_vec()).collect();
     assert_eq!(before, after, "a failed load changes nothing");
     assert!(
-        matches!(load(&target, &path, false), Err(StateDictError::Mismatch { .. })),
+        matches!(load(&mut target, &path, false), Err(StateDictError::Mismatch { .. })),
         "a wrong shape fails even when not strict"
     );
 }
@@ -86,8 +86,8 @@ fn corrupt_files_are_format_errors() {
     let good = std::fs::read(golden("linear_bias")).unwrap();
     let truncated = dir.path().join("truncated.safetensors");
     std::fs::write(&truncated, &good[..good.len() - 10]).unwrap();
-    let layer = Linear::new(LinearConfig::new(5, 4), &mut StdRng::seed_from_u64(0)).unwrap();
-    assert!(matches!(load(&layer, &truncated, false), Err(StateDictError::Format { .. })));
+    let mut layer = Linear::new(LinearConfig::new(5, 4), &mut StdRng::seed_from_u64(0)).unwrap();
+    assert!(matches!(load(&mut layer, &truncated, false), Err(StateDictError::Format { .. })));
 
     // A header that claims a tensor larger than the file holds.
     let header = br#"{"w":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4000000]}}"#;

@@ -1,11 +1,13 @@
 //! `Optimizer`: parameter groups, per-parameter state, the step, and saving/restoring state.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::{Error, Gradients, Result, Tensor};
 
-use crate::rules::{AdamConfig, RmsPropConfig, Rule, SgdConfig};
+use crate::UpdateRule;
+use crate::rules::{AdamConfig, AdamW, RmsPropConfig, SgdConfig};
 
 /// Parameters that share a learning rate.
 #[derive(Debug, Clone)]
@@ -22,7 +24,9 @@ struct ParamState {
     slots: Vec<Vec<f32>>,
 }
 
-/// Updates parameters from their gradients by one [`Rule`], as `torch.optim` does.
+/// Updates parameters from their gradients by one [`UpdateRule`], as `torch.optim` does: any
+/// rule, built in or written outside this crate, gets parameter groups, per-parameter state
+/// and a state dict that resumes exactly.
 ///
 /// ```
 /// use nabla_optim::{AdamConfig, Optimizer};
@@ -38,7 +42,7 @@ struct ParamState {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Optimizer {
-    rule: Rule,
+    rule: Arc<dyn UpdateRule>,
     groups: Vec<ParamGroup>,
     /// Per group, per parameter.
     state: Vec<Vec<ParamState>>,
@@ -50,9 +54,9 @@ impl Optimizer {
     /// # Errors
     /// [`Error::InvalidArgument`] for a bad hyperparameter (a negative learning rate, betas
     /// outside [0, 1), Nesterov without momentum) or a parameter that is not a tracked leaf.
-    pub fn with_groups(groups: Vec<ParamGroup>, rule: Rule) -> Result<Self> {
+    pub fn with_groups(groups: Vec<ParamGroup>, rule: impl UpdateRule + 'static) -> Result<Self> {
         let op = rule.name();
-        if let Some(reason) = rule.invalid() {
+        if let Err(reason) = rule.validate() {
             return Err(Error::InvalidArgument { op, reason });
         }
         for (g, group) in groups.iter().enumerate() {
@@ -72,14 +76,14 @@ impl Optimizer {
             }
         }
         let state = groups.iter().map(|g| vec![ParamState::default(); g.params.len()]).collect();
-        Ok(Optimizer { rule, groups, state })
+        Ok(Optimizer { rule: Arc::new(rule), groups, state })
     }
 
     /// An optimizer over one group of parameters.
     ///
     /// # Errors
     /// As [`Optimizer::with_groups`].
-    pub fn new(params: Vec<Tensor>, rule: Rule) -> Result<Self> {
+    pub fn new(params: Vec<Tensor>, rule: impl UpdateRule + 'static) -> Result<Self> {
         Optimizer::with_groups(vec![ParamGroup { params, lr: None }], rule)
     }
 
@@ -88,7 +92,7 @@ impl Optimizer {
     /// # Errors
     /// As [`Optimizer::with_groups`].
     pub fn sgd(params: Vec<Tensor>, config: SgdConfig) -> Result<Self> {
-        Optimizer::new(params, Rule::Sgd(config))
+        Optimizer::new(params, config)
     }
 
     /// Adam (`torch.optim.Adam`).
@@ -96,7 +100,7 @@ impl Optimizer {
     /// # Errors
     /// As [`Optimizer::with_groups`].
     pub fn adam(params: Vec<Tensor>, config: AdamConfig) -> Result<Self> {
-        Optimizer::new(params, Rule::Adam(config))
+        Optimizer::new(params, config)
     }
 
     /// AdamW (`torch.optim.AdamW`); start from [`AdamConfig::adamw`] for its defaults.
@@ -104,7 +108,7 @@ impl Optimizer {
     /// # Errors
     /// As [`Optimizer::with_groups`].
     pub fn adamw(params: Vec<Tensor>, config: AdamConfig) -> Result<Self> {
-        Optimizer::new(params, Rule::AdamW(config))
+        Optimizer::new(params, AdamW(config))
     }
 
     /// RMSprop (`torch.optim.RMSprop`).
@@ -112,12 +116,12 @@ impl Optimizer {
     /// # Errors
     /// As [`Optimizer::with_groups`].
     pub fn rmsprop(params: Vec<Tensor>, config: RmsPropConfig) -> Result<Self> {
-        Optimizer::new(params, Rule::RmsProp(config))
+        Optimizer::new(params, config)
     }
 
     /// The rule this optimizer applies.
-    pub fn rule(&self) -> &Rule {
-        &self.rule
+    pub fn rule(&self) -> &dyn UpdateRule {
+        self.rule.as_ref()
     }
 
     /// The learning rate of each group.
@@ -195,7 +199,7 @@ impl Optimizer {
                     state.slots = vec![vec![0.0; param.numel()]; slots.len()];
                 }
                 state.step += 1;
-                let rule = &self.rule;
+                let rule = self.rule.as_ref();
                 param.update_data(|mut values| match values.as_slice_mut() {
                     Some(values) => rule.update(lr, values, grad, &mut state.slots, state.step),
                     None => {

@@ -1,8 +1,11 @@
-//! The update rules, written as PyTorch's single-tensor (`foreach=False`) implementations
+//! The built-in update rules (SGD, Adam, AdamW, RMSprop), each an [`UpdateRule`] written as
+//! PyTorch's single-tensor (`foreach=False`) implementations
 //! write them: hyperparameters are f64 (Python floats), derived scalars are computed in f64 and
 //! rounded to f32 where PyTorch applies them to a float32 tensor, and the element-wise work is
 //! f32, operation for operation — so the parameter sequence matches PyTorch's to a few units in
 //! the last place.
+
+use crate::UpdateRule;
 
 /// Stochastic gradient descent (`torch.optim.SGD`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,7 +27,7 @@ impl Default for SgdConfig {
     }
 }
 
-/// Adam (`torch.optim.Adam`) and, through [`Rule::AdamW`], AdamW.
+/// Adam (`torch.optim.Adam`) and, through [`AdamW`], AdamW.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamConfig {
     pub lr: f64,
@@ -70,92 +73,135 @@ impl Default for RmsPropConfig {
     }
 }
 
-/// Which update an [`Optimizer`](crate::Optimizer) applies.
+/// AdamW (`torch.optim.AdamW`): Adam with decoupled weight decay; start from
+/// [`AdamConfig::adamw`] for its defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Rule {
-    Sgd(SgdConfig),
-    Adam(AdamConfig),
-    AdamW(AdamConfig),
-    RmsProp(RmsPropConfig),
+pub struct AdamW(pub AdamConfig);
+
+/// `None`, or why `value` is not finite and non-negative.
+fn non_negative(name: &str, value: f64) -> Result<(), String> {
+    if value >= 0.0 && value.is_finite() { Ok(()) } else { Err(format!("{name} must be finite and >= 0, got {value}")) }
 }
 
-impl Rule {
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Rule::Sgd(_) => "SGD",
-            Rule::Adam(_) => "Adam",
-            Rule::AdamW(_) => "AdamW",
-            Rule::RmsProp(_) => "RMSprop",
+fn adam_validate(c: &AdamConfig) -> Result<(), String> {
+    non_negative("lr", c.lr)?;
+    non_negative("eps", c.eps)?;
+    non_negative("weight_decay", c.weight_decay)?;
+    if (0.0..1.0).contains(&c.betas.0) && (0.0..1.0).contains(&c.betas.1) {
+        Ok(())
+    } else {
+        Err(format!("betas must lie in [0, 1), got {:?}", c.betas))
+    }
+}
+
+fn adam_slots(c: &AdamConfig) -> Vec<&'static str> {
+    if c.amsgrad { vec!["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] } else { vec!["exp_avg", "exp_avg_sq"] }
+}
+
+impl UpdateRule for SgdConfig {
+    fn name(&self) -> &'static str {
+        "SGD"
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn slots(&self) -> Vec<&'static str> {
+        if self.momentum != 0.0 { vec!["momentum_buffer"] } else { Vec::new() }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        non_negative("lr", self.lr)?;
+        non_negative("momentum", self.momentum)?;
+        non_negative("weight_decay", self.weight_decay)?;
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err("Nesterov momentum needs momentum > 0 and dampening 0".into());
+        }
+        Ok(())
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64) {
+        sgd(*self, lr, param, grad, slots, step);
+    }
+}
+
+impl UpdateRule for AdamConfig {
+    fn name(&self) -> &'static str {
+        "Adam"
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn slots(&self) -> Vec<&'static str> {
+        adam_slots(self)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        adam_validate(self)
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64) {
+        adam(*self, lr, param, grad, slots, step, false);
+    }
+}
+
+impl UpdateRule for AdamW {
+    fn name(&self) -> &'static str {
+        "AdamW"
+    }
+
+    fn lr(&self) -> f64 {
+        self.0.lr
+    }
+
+    fn slots(&self) -> Vec<&'static str> {
+        adam_slots(&self.0)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        adam_validate(&self.0)
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64) {
+        adam(self.0, lr, param, grad, slots, step, true);
+    }
+}
+
+impl UpdateRule for RmsPropConfig {
+    fn name(&self) -> &'static str {
+        "RMSprop"
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn slots(&self) -> Vec<&'static str> {
+        match (self.centered, self.momentum != 0.0) {
+            (false, false) => vec!["square_avg"],
+            (false, true) => vec!["square_avg", "momentum_buffer"],
+            (true, false) => vec!["square_avg", "grad_avg"],
+            (true, true) => vec!["square_avg", "grad_avg", "momentum_buffer"],
         }
     }
 
-    pub(crate) fn lr(&self) -> f64 {
-        match self {
-            Rule::Sgd(c) => c.lr,
-            Rule::Adam(c) | Rule::AdamW(c) => c.lr,
-            Rule::RmsProp(c) => c.lr,
+    fn validate(&self) -> Result<(), String> {
+        non_negative("lr", self.lr)?;
+        non_negative("eps", self.eps)?;
+        non_negative("weight_decay", self.weight_decay)?;
+        non_negative("momentum", self.momentum)?;
+        if (0.0..=1.0).contains(&self.alpha) {
+            Ok(())
+        } else {
+            Err(format!("alpha must lie in [0, 1], got {}", self.alpha))
         }
     }
 
-    /// The names of the per-parameter buffers, as PyTorch's optimizer state calls them.
-    pub(crate) fn slots(&self) -> &'static [&'static str] {
-        match self {
-            Rule::Sgd(c) if c.momentum != 0.0 => &["momentum_buffer"],
-            Rule::Sgd(_) => &[],
-            Rule::Adam(c) | Rule::AdamW(c) if c.amsgrad => &["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
-            Rule::Adam(_) | Rule::AdamW(_) => &["exp_avg", "exp_avg_sq"],
-            Rule::RmsProp(c) => match (c.centered, c.momentum != 0.0) {
-                (false, false) => &["square_avg"],
-                (false, true) => &["square_avg", "momentum_buffer"],
-                (true, false) => &["square_avg", "grad_avg"],
-                (true, true) => &["square_avg", "grad_avg", "momentum_buffer"],
-            },
-        }
-    }
-
-    /// What is wrong with the hyperparameters, if anything.
-    pub(crate) fn invalid(&self) -> Option<String> {
-        let check = |ok: bool, what: String| (!ok).then_some(what);
-        let finite_non_negative =
-            |name: &str, v: f64| check(v >= 0.0 && v.is_finite(), format!("{name} must be finite and >= 0, got {v}"));
-        match *self {
-            Rule::Sgd(c) => finite_non_negative("lr", c.lr)
-                .or_else(|| finite_non_negative("momentum", c.momentum))
-                .or_else(|| finite_non_negative("weight_decay", c.weight_decay))
-                .or_else(|| {
-                    check(
-                        !c.nesterov || (c.momentum > 0.0 && c.dampening == 0.0),
-                        "Nesterov momentum needs momentum > 0 and dampening 0".into(),
-                    )
-                }),
-            Rule::Adam(c) | Rule::AdamW(c) => finite_non_negative("lr", c.lr)
-                .or_else(|| finite_non_negative("eps", c.eps))
-                .or_else(|| finite_non_negative("weight_decay", c.weight_decay))
-                .or_else(|| {
-                    check(
-                        (0.0..1.0).contains(&c.betas.0) && (0.0..1.0).contains(&c.betas.1),
-                        format!("betas must lie in [0, 1), got {:?}", c.betas),
-                    )
-                }),
-            Rule::RmsProp(c) => finite_non_negative("lr", c.lr)
-                .or_else(|| finite_non_negative("eps", c.eps))
-                .or_else(|| finite_non_negative("weight_decay", c.weight_decay))
-                .or_else(|| finite_non_negative("momentum", c.momentum))
-                .or_else(|| {
-                    check((0.0..=1.0).contains(&c.alpha), format!("alpha must lie in [0, 1], got {}", c.alpha))
-                }),
-        }
-    }
-
-    /// Updates one parameter in place from its gradient, with its buffers and its step count
-    /// (already incremented for this step).
-    pub(crate) fn update(&self, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], step: u64) {
-        match *self {
-            Rule::Sgd(c) => sgd(c, lr, p, g, slots, step),
-            Rule::Adam(c) => adam(c, lr, p, g, slots, step, false),
-            Rule::AdamW(c) => adam(c, lr, p, g, slots, step, true),
-            Rule::RmsProp(c) => rmsprop(c, lr, p, g, slots),
-        }
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], _step: u64) {
+        rmsprop(*self, lr, param, grad, slots);
     }
 }
 

@@ -6,7 +6,7 @@
 
 use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::linalg::{PackedRhs, matmul_packed, matmul_slices};
-use nabla_tensor::{BackwardContext, Data, Error, Op, Result, pool};
+use nabla_tensor::{BackwardContext, Data, Error, Op, Result, buffers};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
@@ -97,7 +97,7 @@ impl Op for LstmSequence {
         let (width, rows) = (4 * hidden, steps * batch);
         let step_gates_len = batch * width;
         // Every step's input products at once, with both biases.
-        let mut gates = pool::buffer(rows * width);
+        let mut gates = buffers::buffer(rows * width);
         matmul_slices(rows, width, input, &x, false, &w_ih, true, &mut gates);
         if inputs.len() > 5 {
             let (b_ih, b_hh) = (contiguous(inputs[5]), contiguous(inputs[6]));
@@ -105,7 +105,7 @@ impl Op for LstmSequence {
             gates.chunks_exact_mut(width).for_each(|row| row.iter_mut().zip(&bias).for_each(|(g, b)| *g += b));
         }
         // Every value is written, step by step.
-        let mut out = pool::buffer(rows * 2 * hidden);
+        let mut out = buffers::buffer(rows * 2 * hidden);
         let (mut h, mut c) = (h0.to_vec(), c0.to_vec());
         let mut recurrent = vec![0.0f32; step_gates_len];
         // `W_hhᵀ` `[H, 4H]`, prepared once for every step's product.
@@ -122,7 +122,7 @@ impl Op for LstmSequence {
                 forward_step(hidden, step_gates, &recurrent, &mut h, &mut c, step_out);
             }
         });
-        pool::give(std::mem::replace(&mut self.gates, gates));
+        buffers::give(std::mem::replace(&mut self.gates, gates));
         Ok(ArrayD::from_shape_vec(IxDyn(&[steps, batch, 2 * hidden]), out).expect("T×B×2H").into_shared())
     }
 
@@ -134,7 +134,7 @@ impl Op for LstmSequence {
         let (width, rows) = (4 * hidden, steps * batch);
         let (step_gates_len, step_out_len) = (batch * width, batch * 2 * hidden);
         // Every value is written, step by step.
-        let mut d_gates = pool::buffer(rows * width);
+        let mut d_gates = buffers::buffer(rows * width);
         let (mut dh_next, mut dc_next) = (vec![0.0f32; batch * hidden], vec![0.0f32; batch * hidden]);
         let order: Vec<usize> = self.order(steps).collect();
         let w_hh = PackedRhs::new(width, hidden, &w_hh, false);
@@ -159,7 +159,7 @@ impl Op for LstmSequence {
             ArrayD::from_shape_vec(IxDyn(shape), values).expect("gradient shape").into_shared()
         };
         let dx = needs[0].then(|| {
-            let mut dx = pool::buffer(rows * input);
+            let mut dx = buffers::buffer(rows * input);
             matmul_slices(rows, input, width, &d_gates, false, &w_ih, false, &mut dx);
             data(&[steps, batch, input], dx)
         });
@@ -167,7 +167,7 @@ impl Op for LstmSequence {
         // (the largest operand, read transposed) is packed once rather than once for each.
         let (dw_ih, dw_hh) = if needs[3] || needs[4] {
             let joined = input + hidden;
-            let mut operands = pool::buffer(rows * joined);
+            let mut operands = buffers::buffer(rows * joined);
             for (position, &t) in order.iter().enumerate() {
                 // Each step's previous h: h0 for the first step visited.
                 let previous = position.checked_sub(1).map(|p| order[p]);
@@ -180,18 +180,18 @@ impl Op for LstmSequence {
                     });
                 }
             }
-            let mut both = pool::buffer(width * joined);
+            let mut both = buffers::buffer(width * joined);
             matmul_slices(width, joined, rows, &d_gates, true, &operands, false, &mut both);
-            pool::give(operands);
+            buffers::give(operands);
             let columns = |from: usize, len: usize| {
-                let mut values = pool::buffer(width * len);
+                let mut values = buffers::buffer(width * len);
                 values.chunks_exact_mut(len).zip(both.chunks_exact(joined)).for_each(|(v, row)| {
                     v.copy_from_slice(&row[from..from + len]);
                 });
                 data(&[width, len], values)
             };
             let weights = (needs[3].then(|| columns(0, input)), needs[4].then(|| columns(input, hidden)));
-            pool::give(both);
+            buffers::give(both);
             weights
         } else {
             (None, None)
@@ -201,7 +201,7 @@ impl Op for LstmSequence {
             d_gates.chunks_exact(width).for_each(|row| db.iter_mut().zip(row).for_each(|(s, v)| *s += v));
             data(&[width], db)
         });
-        pool::give(d_gates);
+        buffers::give(d_gates);
         let mut grads = vec![
             dx,
             needs[1].then(|| data(&[batch, hidden], dh_next)),
@@ -221,7 +221,7 @@ impl Op for LstmSequence {
 
 impl Drop for LstmSequence {
     fn drop(&mut self) {
-        pool::give(std::mem::take(&mut self.gates));
+        buffers::give(std::mem::take(&mut self.gates));
     }
 }
 

@@ -89,13 +89,13 @@ impl FeatureExtractor {
     ///
     /// # Errors
     /// [`StateDictError::Mismatch`] when a feature weight is missing or has another shape.
-    pub fn load_torchvision(&self, path: impl AsRef<Path>) -> std::result::Result<LoadReport, StateDictError> {
+    pub fn load_torchvision(&mut self, path: impl AsRef<Path>) -> std::result::Result<LoadReport, StateDictError> {
         let path = path.as_ref();
         let entries: Vec<(String, Tensor)> = load_tensors(path)?
             .into_iter()
             .filter_map(|(k, t)| k.strip_prefix("features.").map(|k| (k.to_string(), t)))
             .collect();
-        let report = nabla_nn::load_state_dict(&self.network, &entries, false, &path.display().to_string())?;
+        let report = nabla_nn::load_state_dict(&mut self.network, &entries, false, &path.display().to_string())?;
         if !report.missing.is_empty() {
             return Err(StateDictError::Mismatch {
                 path: path.display().to_string(),

@@ -6,7 +6,7 @@
 use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::linalg::matmul_slices;
 use nabla_tensor::ndarray::{ArrayD, IxDyn};
-use nabla_tensor::{BackwardContext, Data, Op, Result, pool};
+use nabla_tensor::{BackwardContext, Data, Op, Result, buffers};
 
 /// The op: input `F` `[N, C, L]`, output `[N, C, C]`, each product divided by `scale`.
 pub(crate) struct GramOp {
@@ -21,7 +21,7 @@ impl Op for GramOp {
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
         let &[n, c, l] = inputs[0].shape() else { unreachable!("gram_matrix checks the rank") };
         let f = contiguous(inputs[0]);
-        let mut g = pool::buffer(n * c * c);
+        let mut g = buffers::buffer(n * c * c);
         for (g, f) in g.chunks_exact_mut(c * c).zip(f.chunks_exact(c * l)) {
             matmul_slices(c, c, l, f, false, f, true, g);
             g.iter_mut().for_each(|v| *v /= self.scale);
@@ -32,7 +32,7 @@ impl Op for GramOp {
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
         let &[n, c, l] = ctx.inputs[0].shape() else { unreachable!("gram_matrix checks the rank") };
         let (f, dg) = (contiguous(&ctx.inputs[0]), contiguous(ctx.grad_output));
-        let mut df = pool::buffer(n * c * l);
+        let mut df = buffers::buffer(n * c * l);
         let mut symmetric = vec![0.0f32; c * c];
         for ((df, f), dg) in df.chunks_exact_mut(c * l).zip(f.chunks_exact(c * l)).zip(dg.chunks_exact(c * c)) {
             for (i, row) in symmetric.chunks_exact_mut(c).enumerate() {

@@ -149,7 +149,7 @@ fn torchvision_weights_load_by_their_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vgg19.safetensors");
     nabla_nn::save_tensors(&path, &tensors).unwrap();
-    let target = FeatureExtractor::vgg19(Pooling::Average, &mut StdRng::seed_from_u64(6)).unwrap();
+    let mut target = FeatureExtractor::vgg19(Pooling::Average, &mut StdRng::seed_from_u64(6)).unwrap();
     let report = target.load_torchvision(&path).unwrap();
     assert_eq!(report.unexpected, Vec::<String>::new(), "classifier keys are filtered out before loading");
     let image = Tensor::uniform(&[1, 3, 16, 16], 0.0, 1.0, &mut StdRng::seed_from_u64(1)).unwrap();

@@ -36,11 +36,11 @@ impl Node {
         })
     }
 
-    /// The node's inputs, its saved values going to the [pool](crate::pool) where they are
+    /// The node's inputs, its saved values going to the [buffer store](crate::buffers) where they are
     /// the last owners.
     pub(crate) fn into_inputs(self) -> Vec<Tensor> {
         let saved = self.saved.into_inner().unwrap_or_else(|e| e.into_inner());
-        saved.into_iter().flatten().for_each(crate::pool::recycle);
+        saved.into_iter().flatten().for_each(crate::buffers::recycle);
         self.inputs
     }
 }
@@ -221,8 +221,8 @@ impl Tensor {
             // next ops (PyTorch frees saved values the same way; the parameters they shared
             // are then updated in place, not copied first).
             drop(output);
-            saved.into_iter().for_each(crate::pool::recycle);
-            crate::pool::recycle(grad);
+            saved.into_iter().for_each(crate::buffers::recycle);
+            crate::buffers::recycle(grad);
         }
         Ok(result)
     }
@@ -232,8 +232,8 @@ fn accumulate(pending: &mut HashMap<TensorId, Data>, id: TensorId, grad: Data) {
     match pending.get_mut(&id) {
         Some(existing) => {
             let sum = crate::kernels::elementwise::add_same_shape(existing, &grad);
-            crate::pool::recycle(std::mem::replace(existing, sum));
-            crate::pool::recycle(grad);
+            crate::buffers::recycle(std::mem::replace(existing, sum));
+            crate::buffers::recycle(grad);
         }
         None => {
             pending.insert(id, grad);

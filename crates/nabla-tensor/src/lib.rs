@@ -27,6 +27,22 @@
 //! - **Errors**: every fallible function returns [`Result`] with an [`Error`] naming the op
 //!   and the shapes.
 //!
+//! # Runtime behaviour
+//!
+//! What nabla keeps in the process between calls, how big it gets, and how to control it:
+//!
+//! | what | why | size | control |
+//! |---|---|---|---|
+//! | the buffer store ([`buffers`]) | freed tensors' buffers of at least 4,096 values, handed to the next op that needs that length, so a training step does not page-fault its heap back in | at most 256 MiB ([`buffers::DEFAULT_CAP_BYTES`]) | [`buffers::set_cap`], [`buffers::clear`], [`buffers::held_bytes`]; `NABLA_BUFFER_CAP_MB` sets the cap at start |
+//! | the im2col table cache (nabla-conv) | each convolution geometry's gather offsets, made once | at most 48 MiB | `nabla_conv::set_table_cache_cap`, `clear_table_cache`, `table_cache_bytes` |
+//! | matrix-multiply packing buffers | per thread that runs nabla's AVX-512 kernel, the packed panels of `A` and `B` | fixed: 4.5 MiB a thread (256 × 504 and 256 × 4,096 values), only on AVX-512 machines | freed when the thread ends |
+//! | rayon's global thread pool | every parallel kernel | one thread per core | [`set_thread_count`] before the first op, or `RAYON_NUM_THREADS` |
+//! | polling threads | inside [`on_pool`], the pool's idle threads poll for work instead of sleeping, so each op does not wake them through the kernel; they yield the core after 1,024 idle polls and stop when the closure returns | the pool's threads, busy only while `on_pool` runs | run the loop outside `on_pool` to let them sleep |
+//! | the unoptimised-build warning | one line on stderr at the first op of a build at opt-level 0 | once | `NABLA_NO_OPT_WARNING=1` |
+//!
+//! Nothing else is cached: a tensor's graph lives as long as the tensors that reference it
+//! ([`live_tensor_count`] counts them).
+//!
 //! ```
 //! use nabla_tensor::Tensor;
 //! let w = Tensor::from_vec(vec![1.0, -2.0, 0.5, 3.0], &[2, 2])?.requires_grad(true);
@@ -38,6 +54,7 @@
 //! ```
 
 mod autograd;
+pub mod buffers;
 mod denormal;
 mod error;
 mod gradcheck;
@@ -49,7 +66,6 @@ mod op;
 mod ops;
 mod optimisation;
 mod parallel;
-pub mod pool;
 mod random;
 mod sample;
 pub mod shape;

@@ -58,7 +58,7 @@ impl Drop for TensorInner {
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
         let data = self.data.get_mut().unwrap_or_else(|e| e.into_inner());
-        crate::pool::recycle(std::mem::replace(data, crate::pool::empty()));
+        crate::buffers::recycle(std::mem::replace(data, crate::buffers::empty()));
         let Some(node) = self.node.take() else { return };
         let mut pending = node.into_inputs();
         while let Some(tensor) = pending.pop() {
@@ -265,7 +265,7 @@ impl Tensor {
         let mut guard = self.0.data.write().unwrap_or_else(|e| e.into_inner());
         if !guard.is_unique() {
             // The copy goes into a pooled buffer (ndarray's own copy-on-write would allocate).
-            let mut copy = crate::pool::buffer(guard.len());
+            let mut copy = crate::buffers::buffer(guard.len());
             match guard.as_slice() {
                 Some(values) => copy.copy_from_slice(values),
                 None => copy.iter_mut().zip(guard.iter()).for_each(|(c, v)| *c = *v),

@@ -1,9 +1,9 @@
 //! Tour topic 7: a dense autoencoder reconstructs MNIST digits through a 64-number code.
 
-use nabla_generative::TrainerConfig;
 use nabla_losses::{Reduction, mse};
 use nabla_tensor::Tensor;
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla_train::TrainerConfig;
 
 use super::Context;
 use crate::error::CliError;
@@ -21,11 +21,12 @@ pub fn run(context: &Context) -> Result<Section, CliError> {
         progress_every: 10,
         ..TrainerConfig::new(epochs, 128)
     };
-    let model = fit(model, &data, config, None, "autoencoder")?;
+    let mean_image = data.inputs.mean(&[0], true)?;
+    let model = fit(model, data, config, None, "autoencoder")?;
 
     let test = context.mnist.test.images.flatten(1, -1)?;
     let test_mse = mse(&model.reconstruct(&test)?, &test, Reduction::Mean)?.item()? as f64;
-    let mean_image = data.mean(&[0], true)?.broadcast_to(test.shape())?;
+    let mean_image = mean_image.broadcast_to(test.shape())?;
     let baseline = mse(&mean_image, &test, Reduction::Mean)?.item()? as f64;
     let originals = context.mnist.test.images.narrow(0, 0, 16)?;
     let reconstructions = model.reconstruct(&originals.flatten(1, -1)?)?.reshape(&[16, 1, 28, 28])?;

@@ -1,10 +1,10 @@
 //! Tour topics 4 and 5: an MLP and W3's CNN classifying the bundled MNIST digits.
 
-use nabla_generative::TrainerConfig;
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
+use nabla_train::TrainerConfig;
 
 use super::Context;
-use crate::classifier::{Architecture, pack};
+use crate::classifier::{Architecture, labelled};
 use crate::error::CliError;
 use crate::report::Section;
 use crate::train::fit_classifier;
@@ -12,7 +12,7 @@ use crate::train::fit_classifier;
 /// Trains `architecture` for `epochs` on the bundled training digits, with its outputs in
 /// `DIR/<name>/`; returns the model's test accuracy and the seconds to train and test it.
 fn classify(context: &Context, architecture: Architecture, epochs: usize) -> Result<(f64, f64), CliError> {
-    let data = pack(&context.mnist.train)?;
+    let data = labelled(&context.mnist.train)?;
     let config = TrainerConfig {
         out_dir: Some(context.out.join(architecture.name())),
         progress_every: 10,
@@ -21,7 +21,7 @@ fn classify(context: &Context, architecture: Architecture, epochs: usize) -> Res
     let start = std::time::Instant::now();
     let rng = &mut StdRng::seed_from_u64(0);
     let accuracy =
-        fit_classifier(architecture, architecture.default_lr(), rng, &data, &context.mnist.test, config, None)?;
+        fit_classifier(architecture, architecture.default_lr(), rng, data, &context.mnist.test, config, None)?;
     Ok((accuracy as f64, start.elapsed().as_secs_f64()))
 }
 

@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
+use nabla_tensor::buffers;
 use nabla_tensor::elementwise::{contiguous, zeros_written};
 use nabla_tensor::linalg::matmul_slices;
-use nabla_tensor::pool;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
 use rayon::prelude::*;
 
@@ -149,8 +149,8 @@ impl Layout {
     ) {
         let rows = self.geometry.rows();
         let (plane, most) = (self.positions(), self.block_rows() * self.geometry.positions.1);
-        let (mut cols, mut block_dy) = (pool::buffer(rows * most), pool::buffer(out_channels * most));
-        let mut block_dw = if dw.is_some() { pool::buffer(out_channels * rows) } else { Vec::new() };
+        let (mut cols, mut block_dy) = (buffers::buffer(rows * most), buffers::buffer(out_channels * most));
+        let mut block_dw = if dw.is_some() { buffers::buffer(out_channels * rows) } else { Vec::new() };
         for (index, (block, offsets)) in self.blocks().iter().enumerate() {
             let (columns, at) = (block.positions.0 * block.positions.1, block.first_row * block.positions.1);
             let block_dy = &mut block_dy[..out_channels * columns];
@@ -174,9 +174,9 @@ impl Layout {
                 self.fold_with(block, offsets, cols, dx, columns);
             }
         }
-        pool::give(cols);
-        pool::give(block_dy);
-        pool::give(block_dw);
+        buffers::give(cols);
+        buffers::give(block_dy);
+        buffers::give(block_dw);
     }
 
     /// `y = w · im2col(x)` for one image's group (`w` `out_channels × rows`, `y` its output
@@ -190,11 +190,11 @@ impl Layout {
             .par_iter()
             .map(|(block, offsets)| {
                 let columns = block.positions.0 * block.positions.1;
-                let mut cols = pool::buffer(rows * columns);
+                let mut cols = buffers::buffer(rows * columns);
                 im2col(block, offsets, x, &mut cols, columns);
-                let mut block_y = pool::buffer(out_channels * columns);
+                let mut block_y = buffers::buffer(out_channels * columns);
                 matmul_slices(out_channels, columns, rows, w, false, &cols, false, &mut block_y);
-                pool::give(cols);
+                buffers::give(cols);
                 (block.first_row * block.positions.1, block_y)
             })
             .collect();
@@ -207,7 +207,7 @@ impl Layout {
             },
         );
         blocks.into_iter().for_each(|(_, block_y)| {
-            pool::give(block_y);
+            buffers::give(block_y);
         });
     }
 
@@ -221,7 +221,7 @@ impl Layout {
     /// A chunk's column matrix of `len` values; none for a large image's convolution, whose
     /// blocks have their own.
     fn chunk_columns(&self, transposed: bool, len: usize) -> Vec<f32> {
-        if self.in_blocks() && !transposed { Vec::new() } else { pool::buffer(len) }
+        if self.in_blocks() && !transposed { Vec::new() } else { buffers::buffer(len) }
     }
 
     /// Whether im2col/col2im split by channel: when the batch runs as fewer chunks of images
@@ -397,7 +397,7 @@ impl Op for ConvOp {
         let (rows, positions, per_chunk) = (layout.geometry.rows(), layout.positions(), layout.images_per_chunk());
         // col2im adds into a transposed convolution's output; a convolution's is overwritten.
         let len = layout.batch * out_len;
-        let mut out = if transposed { zeros_written(len) } else { pool::buffer(len) };
+        let mut out = if transposed { zeros_written(len) } else { buffers::buffer(len) };
         out.par_chunks_mut(per_chunk * out_len).zip(x.par_chunks(per_chunk * in_len)).for_each(|(out, x)| {
             let columns = x.len() / in_len * positions;
             let mut cols = layout.chunk_columns(transposed, rows * columns);
@@ -429,7 +429,7 @@ impl Op for ConvOp {
                     .zip(bias.iter().cycle())
                     .for_each(|(plane, b)| plane.iter_mut().for_each(|v| *v += b));
             }
-            pool::give(cols);
+            buffers::give(cols);
         });
         let shape = [layout.batch, g * cog, layout.out_hw.0, layout.out_hw.1];
         Ok(Data::from_shape_vec(nabla_tensor::ndarray::IxDyn(&shape), out).expect("one value per output"))
@@ -462,7 +462,7 @@ impl Op for ConvOp {
                 let mut cols = layout.chunk_columns(transposed, rows * columns);
                 // Every group's product overwrites its part of the chunk's weight gradient. From
                 // the pool: W6's 32 chunks allocated 9.4 MB of fresh pages every step.
-                let mut dw = if need_dw { pool::buffer(weight_len) } else { Vec::new() };
+                let mut dw = if need_dw { buffers::buffer(weight_len) } else { Vec::new() };
                 for group in 0..g {
                     let (x_planes, dy_planes) = Self::planes(&layout, group);
                     let w_range = group * weight_len / g..(group + 1) * weight_len / g;
@@ -504,7 +504,7 @@ impl Op for ConvOp {
                         }
                     }
                 }
-                pool::give(cols);
+                buffers::give(cols);
                 dw
             })
             .collect();
@@ -512,7 +512,7 @@ impl Op for ConvOp {
         let mut dw = zeros_written(if need_dw { weight_len } else { 0 });
         for chunk_dw in per_chunk_dw {
             dw.iter_mut().zip(&chunk_dw).for_each(|(a, b)| *a += b);
-            pool::give(chunk_dw);
+            buffers::give(chunk_dw);
         }
         let grad_bias = (ctx.inputs.len() > 2 && ctx.needs_grad[2]).then(|| {
             let channels = g * cog;

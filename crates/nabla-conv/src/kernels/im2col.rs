@@ -3,6 +3,7 @@
 //! where fields overlap (the adjoint, used by the backward pass and the transposed convolution).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::gather::{self, Round};
@@ -55,11 +56,13 @@ impl Geometry {
             return Arc::clone(offsets);
         }
         let offsets = Arc::new(self.make_offsets());
-        let rounds = |table: &Offsets| table.rows.iter().map(Vec::len).sum::<usize>();
-        if tables.values().map(|table| rounds(table)).sum::<usize>() + rounds(&offsets) > MAX_TABLE_ROUNDS {
+        let cap = TABLE_CAP_BYTES.load(Ordering::Relaxed);
+        if table_bytes(tables) + offsets.bytes() > cap {
             tables.clear();
         }
-        tables.insert(key, Arc::clone(&offsets));
+        if offsets.bytes() <= cap {
+            tables.insert(key, Arc::clone(&offsets));
+        }
         offsets
     }
 
@@ -91,8 +94,34 @@ impl Geometry {
 /// of each image) cost a third as much as the im2col that read them.
 static TABLES: Mutex<Option<HashMap<Geometry, Arc<Offsets>>>> = Mutex::new(None);
 
-/// The most rounds [`TABLES`] keeps (2^20 of 48 bytes); past it, it starts again.
-const MAX_TABLE_ROUNDS: usize = 1 << 20;
+/// The most [`TABLES`] holds unless told otherwise, in bytes (48 MiB: 2^20 rounds); past it,
+/// it starts again.
+pub const DEFAULT_TABLE_CAP_BYTES: usize = (1 << 20) * size_of::<Round>();
+
+static TABLE_CAP_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_TABLE_CAP_BYTES);
+
+fn table_bytes(tables: &HashMap<Geometry, Arc<Offsets>>) -> usize {
+    tables.values().map(|table| table.bytes()).sum()
+}
+
+/// Sets the most the convolution table cache holds, in bytes (0 keeps none; a table is then
+/// made for each convolution), and empties it; returns the bytes freed.
+pub fn set_table_cache_cap(bytes: usize) -> usize {
+    TABLE_CAP_BYTES.store(bytes, Ordering::Relaxed);
+    clear_table_cache()
+}
+
+/// Empties the convolution table cache; returns the bytes freed (tables still in use by a
+/// running convolution are freed when it ends).
+pub fn clear_table_cache() -> usize {
+    let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    tables.take().map_or(0, |tables| table_bytes(&tables))
+}
+
+/// The bytes the convolution table cache holds now.
+pub fn table_cache_bytes() -> usize {
+    TABLES.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map_or(0, table_bytes)
+}
 
 /// For each kernel offset `(ki, kj)`, where in a channel plane of the image each position of
 /// a column matrix's row reads, as [`Round`]s. It does not depend on the number of channels,
@@ -105,6 +134,11 @@ pub(crate) struct Offsets {
 }
 
 impl Offsets {
+    /// What the table's rounds take.
+    fn bytes(&self) -> usize {
+        self.rows.iter().map(Vec::len).sum::<usize>() * size_of::<Round>()
+    }
+
     /// Whether a plane of `height × width` values has offsets that fit in an i32.
     pub fn fits(height: usize, width: usize) -> bool {
         height.checked_mul(width).is_some_and(|plane| plane <= i32::MAX as usize)

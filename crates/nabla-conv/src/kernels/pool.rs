@@ -2,8 +2,8 @@
 //! average, and adaptive average. The windows of one plane are computed once and reused for
 //! every plane, planes in parallel.
 
+use nabla_tensor::buffers;
 use nabla_tensor::elementwise::zeros_written;
-use nabla_tensor::pool;
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use rayon::prelude::*;
 
@@ -125,7 +125,7 @@ impl Op for PoolOp {
         let plane = (shape[2] * shape[3]).max(1);
         let out_plane = self.windows.len().max(1);
         let values = x.as_slice().expect("standard layout");
-        let mut out = pool::buffer(shape[0] * shape[1] * self.windows.len());
+        let mut out = buffers::buffer(shape[0] * shape[1] * self.windows.len());
         let windows = &self.windows;
         if self.max {
             // Each output and the index in its plane of the input cell it came from.

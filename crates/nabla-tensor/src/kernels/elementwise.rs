@@ -89,7 +89,7 @@ fn same_shape_slice<'a>(data: &'a Data, shape: &[usize]) -> Option<&'a [f32]> {
 /// Builds `len` values in a pooled buffer by calling `fill(range, out)`, which writes the
 /// values of `range` into `out` (of the same length), through [`fill_in_parallel`].
 fn zip_slices(len: usize, fill: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync) -> Vec<f32> {
-    let mut values = crate::pool::buffer(len);
+    let mut values = crate::buffers::buffer(len);
     fill_in_parallel(&mut values, |at, out| fill(at..at + out.len(), out));
     values
 }
@@ -108,13 +108,13 @@ pub fn fill_in_parallel(out: &mut [f32], fill: impl Fn(usize, &mut [f32]) + Sync
     }
 }
 
-/// `len` zeros, written now, in a buffer from the [pool](crate::pool): for a buffer that a
+/// `len` zeros, written now, in a buffer from the [buffer store](crate::buffers): for a buffer that a
 /// kernel adds into. `vec![0.0; len]` takes fresh pages from the system without writing them;
 /// adding into one reads it first, which maps the shared zero page, and the write after that
 /// faults again and flushes the page from every other core's TLB (an interrupt to each). Those
 /// flushes were 8% of W4 (col2im adding into a convolution's input gradient).
 pub fn zeros_written(len: usize) -> Vec<f32> {
-    let mut values = crate::pool::buffer(len);
+    let mut values = crate::buffers::buffer(len);
     values.fill(0.0);
     values
 }

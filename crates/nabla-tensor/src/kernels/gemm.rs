@@ -72,7 +72,8 @@ pub(crate) fn batched_matmul(a: &Operand<'_>, b: &Operand<'_>, batch_shape: &[us
         return ArrayD::<f32>::zeros(IxDyn(&out_shape));
     }
     // Every value is written by the multiply below.
-    let mut out = ArrayD::from_shape_vec(IxDyn(&out_shape), crate::pool::buffer(len)).expect("one value per element");
+    let mut out =
+        ArrayD::from_shape_vec(IxDyn(&out_shape), crate::buffers::buffer(len)).expect("one value per element");
     let out_values = out.as_slice_mut().expect("fresh array is contiguous");
     let (a_rs, a_cs) = a.strides();
     let (b_rs, b_cs) = b.strides();
@@ -277,14 +278,14 @@ impl PackedRhs {
         #[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
         if k > 0 && n > 0 && super::avx512::available() {
             let len = super::avx512::packed_len(k, n);
-            let mut values = crate::pool::buffer(len + 16);
+            let mut values = crate::buffers::buffer(len + 16);
             let start = values.as_ptr().align_offset(64).min(16);
             let view = super::avx512::View { ptr: b.as_ptr(), rs, cs };
             // SAFETY: the assert above keeps `view` inside `b`; the CPU has AVX-512F.
             unsafe { super::avx512::pack_rhs(k, n, view, &mut values[start..start + len]) };
             return PackedRhs { k, n, values, start, packed: true };
         }
-        let mut values = crate::pool::buffer(k * n);
+        let mut values = crate::buffers::buffer(k * n);
         for (p, row) in values.chunks_exact_mut(n.max(1)).take(k).enumerate() {
             row.iter_mut().enumerate().for_each(|(j, value)| *value = b[p * rs + j * cs]);
         }
@@ -294,7 +295,7 @@ impl PackedRhs {
 
 impl Drop for PackedRhs {
     fn drop(&mut self) {
-        crate::pool::give(std::mem::take(&mut self.values));
+        crate::buffers::give(std::mem::take(&mut self.values));
     }
 }
 

@@ -149,7 +149,7 @@ impl Op for Reduce {
 /// `f(g)` broadcast to `shape`, in a buffer from the pool.
 fn spread(g: &Data, shape: &[usize], f: impl Fn(f32) -> f32) -> ArrayD<f32> {
     let len = shape.iter().product();
-    let mut values = crate::pool::buffer(len);
+    let mut values = crate::buffers::buffer(len);
     if let Some(&v) = g.iter().next().filter(|_| g.len() == 1) {
         // A full reduction's gradient: one value everywhere, a plain fill (through `Zip`, a
         // broadcast of one element went one value at a time: 4% of W8), on every thread.

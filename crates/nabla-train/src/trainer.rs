@@ -1,49 +1,52 @@
-//! The trainer every generative model here shares: epochs over shuffled batches, progress
-//! reports (epoch, step, losses, samples/s, time left), a grid of samples from a fixed input
-//! after every epoch, the losses as CSV and as a chart, and checkpoints that resume exactly.
-//! A non-finite loss stops the run with the step named (or skips the step, if asked), and a
-//! checkpoint is never written with non-finite weights.
+//! The trainer: epochs over a data set's shuffled (input, target) batches, each given to the
+//! model's own step, with progress reports (epoch, step, losses, samples/s, time left), a
+//! grid of samples from a fixed input after every epoch, the losses as CSV and as a chart, and
+//! checkpoints that resume exactly. A non-finite loss stops the run with the step named (or
+//! skips the step, if asked), and a checkpoint is never written with non-finite weights.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use nabla_data::{Batch, DataLoader, TensorDataset};
 use nabla_plot::{LineChart, PlotError, Series};
-use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Tensor};
 use rand_chacha::rand_core::SeedableRng;
 
 use crate::checkpoint::{Checkpoint, TrainRng};
 
-/// A model the [`Trainer`] can train.
+/// A model the [`Trainer`] can train: it defines its own step (one optimizer or two, any
+/// losses), and the trainer runs it over the data.
 pub trait Trainable {
     /// What the model is, stored in checkpoints (`"gan"`, `"vae"`, …).
     fn kind(&self) -> &'static str;
 
-    /// The names of the losses [`Trainable::train_batch`] returns, in order.
+    /// The names of the losses [`Trainable::train_step`] returns, in order.
     fn loss_names(&self) -> Vec<&'static str>;
 
-    /// One optimisation step on a batch of training data; returns the losses.
+    /// One optimisation step on a batch of training data; returns the losses. `rng` is the
+    /// trainer's, saved in its checkpoints: draw noise from it, so a resumed run draws the
+    /// same.
     ///
     /// # Errors
     /// [`Error::NonFinite`] for a loss that is not finite (the update is not made).
-    fn train_batch(&mut self, batch: &Tensor, rng: &mut TrainRng) -> nabla_tensor::Result<Vec<f32>>;
+    fn train_step(&mut self, batch: &Batch, rng: &mut TrainRng) -> nabla_tensor::Result<Vec<f32>>;
 
     /// The fixed input the sample grids show, drawn once: noise for a generator, the first
-    /// `n` training samples for an autoencoder.
+    /// `n` training samples (with their targets) for an autoencoder or a classifier.
     ///
     /// # Errors
     /// Shape errors.
-    fn fixed_input(&self, data: &Tensor, n: usize, rng: &mut TrainRng) -> nabla_tensor::Result<Tensor>;
+    fn fixed_input(&self, data: &TensorDataset, n: usize, rng: &mut TrainRng) -> nabla_tensor::Result<Batch>;
 
     /// Images with values in [0, 1] for the grid, `[M, …]` (reshaped to the trainer's image
     /// shape), from the fixed input.
     ///
     /// # Errors
     /// Shape errors.
-    fn render(&self, fixed: &Tensor) -> nabla_tensor::Result<Tensor>;
+    fn render(&self, fixed: &Batch) -> nabla_tensor::Result<Tensor>;
 
-    /// Parameters, buffers and optimizer state, by name.
+    /// Parameters, buffers and optimizer state (and any step count a schedule reads), by name.
     fn state(&self) -> Vec<(String, Tensor)>;
 
     /// Restores [`Trainable::state`] saved from the same model.
@@ -51,6 +54,23 @@ pub trait Trainable {
     /// # Errors
     /// [`Error::InvalidArgument`] naming what does not fit.
     fn load_state(&mut self, state: &[(String, Tensor)]) -> nabla_tensor::Result<()>;
+
+    /// The model's random generators (dropout's), by name: [`nabla_nn::Module::rng_states`]
+    /// of its networks. None by default.
+    fn rng_states(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// Restores [`Trainable::rng_states`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a generator the model does not have.
+    fn load_rng_states(&mut self, states: &[(String, String)]) -> nabla_tensor::Result<()> {
+        match states.first() {
+            None => Ok(()),
+            Some((name, _)) => Err(Error::invalid("load_rng_states", format!("the model has no generator {name}"))),
+        }
+    }
 }
 
 /// What to do when a loss is NaN or infinite.
@@ -67,8 +87,9 @@ pub enum NonFinite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainerConfig {
     pub epochs: usize,
+    /// Samples per batch; the last, smaller batch of an epoch is dropped.
     pub batch_size: usize,
-    /// Seeds the trainer's RNG (shuffling, noise, the fixed input).
+    /// Seeds the data loader's shuffling and the trainer's RNG (noise, the fixed input).
     pub seed: u64,
     /// Where the grids, `losses.csv`, `losses.png` and `checkpoint.safetensors` go; `None`
     /// writes nothing.
@@ -157,7 +178,7 @@ pub enum TrainError {
     StateDict(Box<nabla_nn::StateDictError>),
 
     #[error(transparent)]
-    Image(#[from] nabla_data::DataError),
+    Data(#[from] nabla_data::DataError),
 
     #[error(transparent)]
     Plot(#[from] PlotError),
@@ -169,28 +190,30 @@ pub enum TrainError {
 /// What [`Trainer::on_progress`] keeps.
 type ProgressCallback = Box<dyn FnMut(&Progress)>;
 
-/// Trains a [`Trainable`] model on a data set `[N, …]`, one batch per step.
+/// Trains a [`Trainable`] model on a [`TensorDataset`], one batch per step.
 pub struct Trainer<M: Trainable> {
     model: M,
+    data: TensorDataset,
+    loader: DataLoader,
     config: TrainerConfig,
     rng: TrainRng,
     step: usize,
-    position: usize,
-    order: Vec<usize>,
-    fixed: Tensor,
+    /// The batches of the epoch under way, and its number.
+    epoch_batches: Option<(u64, Vec<Vec<usize>>)>,
+    fixed: Batch,
     history: Vec<Vec<f32>>,
     skipped: usize,
     on_progress: Option<ProgressCallback>,
 }
 
 impl<M: Trainable> Trainer<M> {
-    /// A fresh run over `data` (`[N, …]`, as the model takes it).
+    /// A fresh run over `data`.
     ///
     /// # Errors
     /// [`TrainError::Config`] for no epochs, a batch of 0 or larger than the data set, or a
     /// grid of 0; [`TrainError::Io`] when the output folder cannot be made.
-    pub fn new(model: M, data: &Tensor, config: TrainerConfig) -> Result<Self, TrainError> {
-        let samples = data.shape().first().copied().unwrap_or(0);
+    pub fn new(model: M, data: TensorDataset, config: TrainerConfig) -> Result<Self, TrainError> {
+        let samples = data.len();
         if config.epochs == 0 || config.batch_size == 0 || config.batch_size > samples || config.grid == 0 {
             return Err(TrainError::Config(format!(
                 "needs epochs >= 1, 1 <= batch_size <= the {samples} samples and grid >= 1; got epochs {}, \
@@ -202,15 +225,18 @@ impl<M: Trainable> Trainer<M> {
             std::fs::create_dir_all(dir)
                 .map_err(|source| TrainError::Io { path: dir.display().to_string(), source })?;
         }
+        // The loader's stream of shuffles is its own, apart from the trainer's RNG.
+        let loader = DataLoader::new(samples, config.batch_size)?.shuffled(!config.seed).drop_last(true);
         let mut rng = TrainRng::seed_from_u64(config.seed);
-        let fixed = model.fixed_input(data, config.grid.min(samples), &mut rng)?;
+        let fixed = model.fixed_input(&data, config.grid.min(samples), &mut rng)?;
         Ok(Trainer {
             model,
+            data,
+            loader,
             config,
             rng,
             step: 0,
-            position: 0,
-            order: Vec::new(),
+            epoch_batches: None,
             fixed,
             history: Vec::new(),
             skipped: 0,
@@ -218,24 +244,25 @@ impl<M: Trainable> Trainer<M> {
         })
     }
 
-    /// A run continued from a checkpoint: the model (built as before), its optimizers, the
-    /// RNG, the step and the loss history are restored, so the run goes on exactly as if it
-    /// had not stopped.
+    /// A run continued from a checkpoint: the model (built as before), its optimizers and
+    /// random generators, the trainer's RNG, the step and the loss history are restored, so
+    /// the run goes on exactly as if it had not stopped (the loader's order depends only on
+    /// the seed and the epoch).
     ///
     /// # Errors
     /// As [`Trainer::new`]; [`TrainError::Checkpoint`] for a checkpoint of another kind of
     /// model or data set; what loading the file and the state raises.
-    pub fn resume(mut model: M, data: &Tensor, config: TrainerConfig, path: &Path) -> Result<Self, TrainError> {
+    pub fn resume(mut model: M, data: TensorDataset, config: TrainerConfig, path: &Path) -> Result<Self, TrainError> {
         let checkpoint = Checkpoint::load(path)?;
         let bad = |reason: String| TrainError::Checkpoint { path: path.display().to_string(), reason };
         if checkpoint.kind != model.kind() {
             return Err(bad(format!("it holds a model of kind {}, not {}", checkpoint.kind, model.kind())));
         }
-        let samples = data.shape().first().copied().unwrap_or(0);
-        if !checkpoint.order.is_empty() && checkpoint.order.len() != samples {
-            return Err(bad(format!("it was trained on {} samples, not {samples}", checkpoint.order.len())));
+        if checkpoint.samples != data.len() {
+            return Err(bad(format!("it was trained on {} samples, not {}", checkpoint.samples, data.len())));
         }
         model.load_state(&checkpoint.state)?;
+        model.load_rng_states(&checkpoint.model_rngs)?;
         let mut trainer = Trainer::new(model, data, config)?;
         let columns = trainer.model.loss_names().len();
         let values = checkpoint.history.to_vec();
@@ -245,8 +272,6 @@ impl<M: Trainable> Trainer<M> {
         trainer.history = values.chunks(columns.max(1)).map(<[f32]>::to_vec).collect();
         trainer.rng = checkpoint.rng;
         trainer.step = checkpoint.step;
-        trainer.position = checkpoint.position;
-        trainer.order = checkpoint.order;
         trainer.fixed = checkpoint.fixed;
         Ok(trainer)
     }
@@ -284,20 +309,32 @@ impl<M: Trainable> Trainer<M> {
     }
 
     /// The fixed input of the sample grids.
-    pub fn fixed_input(&self) -> &Tensor {
+    pub fn fixed_input(&self) -> &Batch {
         &self.fixed
     }
 
-    fn steps_per_epoch(&self, data: &Tensor) -> usize {
-        data.shape()[0] / self.config.batch_size
+    /// The data set being trained on.
+    pub fn data(&self) -> &TensorDataset {
+        &self.data
     }
 
     /// Trains to the end of the last epoch (see [`Trainer::run_for`]).
     ///
     /// # Errors
     /// As [`Trainer::run_for`].
-    pub fn run(&mut self, data: &Tensor) -> Result<(), TrainError> {
-        self.run_for(data, usize::MAX).map(|_| ())
+    pub fn run(&mut self) -> Result<(), TrainError> {
+        self.run_for(usize::MAX).map(|_| ())
+    }
+
+    /// The sample indices of step `step`'s batch (counted from 0).
+    fn batch_indices(&mut self, step: usize) -> &[usize] {
+        let per_epoch = self.loader.batches_per_epoch();
+        let epoch = (step / per_epoch) as u64;
+        if self.epoch_batches.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            self.epoch_batches = Some((epoch, self.loader.epoch_batches(epoch)));
+        }
+        let (_, batches) = self.epoch_batches.as_ref().expect("just filled");
+        &batches[step % per_epoch]
     }
 
     /// Trains for at most `max_steps` more steps; returns whether the run is complete. After
@@ -305,28 +342,17 @@ impl<M: Trainable> Trainer<M> {
     /// the loss CSV and chart, and the checkpoint.
     ///
     /// # Errors
-    /// [`TrainError::NonFiniteLoss`] (with [`NonFinite::Stop`]); [`TrainError::Config`] for
-    /// data of another size than the run's; errors writing the files.
-    pub fn run_for(&mut self, data: &Tensor, max_steps: usize) -> Result<bool, TrainError> {
-        let per_epoch = self.steps_per_epoch(data);
-        if !self.order.is_empty() && self.order.len() != data.shape()[0] {
-            return Err(TrainError::Config(format!(
-                "the run is over {} samples, this data set has {}",
-                self.order.len(),
-                data.shape()[0]
-            )));
-        }
+    /// [`TrainError::NonFiniteLoss`] (with [`NonFinite::Stop`]); errors writing the files.
+    pub fn run_for(&mut self, max_steps: usize) -> Result<bool, TrainError> {
+        let per_epoch = self.loader.batches_per_epoch();
         let total = per_epoch * self.config.epochs;
         let started = Instant::now();
         let first = self.step;
         let mut taken = 0;
         while self.step < total && taken < max_steps {
-            if self.position == 0 {
-                self.order = permutation(data.shape()[0], &mut self.rng);
-            }
-            let size = self.config.batch_size;
-            let batch = data.index_select(0, &self.order[self.position * size..(self.position + 1) * size])?;
-            match self.model.train_batch(&batch, &mut self.rng) {
+            let indices = self.batch_indices(self.step).to_vec();
+            let batch = self.data.batch(&indices)?;
+            match self.model.train_step(&batch, &mut self.rng) {
                 Ok(losses) => {
                     self.history.push(losses);
                     self.step += 1;
@@ -342,11 +368,7 @@ impl<M: Trainable> Trainer<M> {
                 Err(other) => return Err(other.into()),
             }
             taken += 1;
-            self.position += 1;
-            let epoch_done = self.position == per_epoch;
-            if epoch_done {
-                self.position = 0;
-            }
+            let epoch_done = self.step.is_multiple_of(per_epoch);
             if epoch_done || self.step.is_multiple_of(self.config.progress_every.max(1)) {
                 self.report(started, self.step - first, total, per_epoch);
             }
@@ -430,24 +452,15 @@ impl<M: Trainable> Trainer<M> {
         Checkpoint {
             kind: self.model.kind().to_string(),
             state,
+            model_rngs: self.model.rng_states(),
             step: self.step,
-            position: self.position,
-            order: self.order.clone(),
+            samples: self.data.len(),
             fixed: self.fixed.clone(),
             history: Tensor::from_vec(history, &[self.history.len(), columns])?,
             rng: self.rng.clone(),
         }
         .save(path)
     }
-}
-
-/// A uniformly random order of `0..n` (Fisher–Yates).
-fn permutation(n: usize, rng: &mut TrainRng) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        order.swap(i, rng.random_range(0..=i));
-    }
-    order
 }
 
 /// `(step, mean of the finite values among the last `window`)` for each step with one.

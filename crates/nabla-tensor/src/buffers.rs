@@ -1,15 +1,18 @@
-//! Tensor buffers reused across training steps. A step allocates the same buffers as the step
-//! before it (activations, gradients, the optimizer's copies); handing each back to the system
-//! when its tensor drops and asking again in the next step made glibc trim and regrow its heap
-//! every step, a page fault per 4 KiB: 22% of W3 (docs/performance.md). Buffers of tensors
-//! that drop come here instead, and ops take their output buffers from here first.
+//! The buffer store: tensor buffers reused across training steps. A step allocates the same
+//! buffers as the step before it (activations, gradients, the optimizer's copies); handing each
+//! back to the system when its tensor drops and asking again in the next step made glibc trim
+//! and regrow its heap every step, a page fault per 4 KiB: 22% of W3 (docs/performance.md).
+//! Buffers of tensors that drop come here instead, and ops take their output buffers from here
+//! first.
 //!
 //! Only buffers of at least [`MIN_LEN`] values are kept (the allocator serves small ones well),
 //! keyed by exact length (a training loop asks for the same lengths every step), and at most
-//! [`MAX_BYTES`] in all: a buffer that would pass it is freed.
+//! the cap in all ([`DEFAULT_CAP_BYTES`] unless [`set_cap`] or `NABLA_BUFFER_CAP_MB` says
+//! otherwise): a buffer that would pass it is freed. [`clear`] frees every kept buffer.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::ArcArray;
 
@@ -17,8 +20,62 @@ use crate::tensor::Data;
 
 /// Buffers shorter than this go back to the allocator.
 pub const MIN_LEN: usize = 1 << 12;
-/// The most the pool holds, in bytes (256 MiB).
-pub const MAX_BYTES: usize = 1 << 28;
+/// The most the store holds unless told otherwise, in bytes (256 MiB).
+pub const DEFAULT_CAP_BYTES: usize = 1 << 28;
+
+/// The cap in bytes; `usize::MAX` until first read, when `NABLA_BUFFER_CAP_MB` or the default
+/// sets it.
+static CAP: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// The most the store holds, in bytes.
+pub fn cap() -> usize {
+    let cap = CAP.load(Ordering::Relaxed);
+    if cap != usize::MAX {
+        return cap;
+    }
+    let from_env = std::env::var("NABLA_BUFFER_CAP_MB").ok().and_then(|mb| mb.trim().parse::<usize>().ok());
+    let cap = from_env.map_or(DEFAULT_CAP_BYTES, |mb| mb.saturating_mul(1 << 20).min(usize::MAX - 1));
+    // Whoever set a cap first wins; the environment only fills an unset one.
+    match CAP.compare_exchange(usize::MAX, cap, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => cap,
+        Err(set) => set,
+    }
+}
+
+/// Sets the most the store holds, in bytes (0 keeps nothing), and frees kept buffers until it
+/// holds no more than that; returns the bytes freed.
+pub fn set_cap(bytes: usize) -> usize {
+    CAP.store(bytes.min(usize::MAX - 1), Ordering::Relaxed);
+    with_pool(|pool| {
+        let mut freed = 0;
+        let mut lens: Vec<usize> = pool.by_len.keys().copied().collect();
+        // The largest go first: fewest frees for the bytes.
+        lens.sort_unstable_by(|a, b| b.cmp(a));
+        for len in lens {
+            while pool.bytes > bytes {
+                let Some(_) = pool.by_len.get_mut(&len).and_then(Vec::pop) else { break };
+                pool.bytes -= len * size_of::<f32>();
+                freed += len * size_of::<f32>();
+            }
+        }
+        pool.by_len.retain(|_, kept| !kept.is_empty());
+        freed
+    })
+}
+
+/// Frees every kept buffer; returns the bytes freed. The cap stays as it is.
+pub fn clear() -> usize {
+    with_pool(|pool| {
+        let freed = pool.bytes;
+        *pool = Pool::default();
+        freed
+    })
+}
+
+/// The bytes the store holds now.
+pub fn held_bytes() -> usize {
+    with_pool(|pool| pool.bytes)
+}
 
 #[derive(Default)]
 struct Pool {
@@ -62,7 +119,7 @@ pub fn give(mut values: Vec<f32>) -> bool {
     values.shrink_to_fit();
     with_pool(|pool| {
         let bytes = len * size_of::<f32>();
-        let room = pool.bytes + bytes <= MAX_BYTES;
+        let room = pool.bytes + bytes <= cap();
         if room {
             pool.bytes += bytes;
             pool.by_len.entry(len).or_default().push(values);

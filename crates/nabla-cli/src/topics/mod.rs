@@ -1,0 +1,6 @@
+//! The course's topics as library code: each module trains and measures one topic, and both
+//! the `nabla tour` section and the matching example (`examples/`) call it, so each training
+//! loop exists once.
+
+pub mod perceptron;
+pub mod vanishing;
