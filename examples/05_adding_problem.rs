@@ -8,97 +8,11 @@
 //! gradient-norm clipping at 1); the example prints each one's test MSE as it trains and
 //! writes `docs/images/adding_problem.png`.
 //!
-//! Run with `cargo run --release --example 05_adding_problem`.
+//! The experiment is `nabla_cli::topics::adding`, which the tour runs too. Run with
+//! `cargo run --release --example 05_adding_problem`.
 
-use nabla::Tensor;
-use nabla::data::sequences::{SequenceBatch, adding_problem};
-use nabla::losses::{Reduction, mse};
-use nabla::nn::{Linear, LinearConfig, Module};
-use nabla::optim::{AdamConfig, Optimizer, clip_grad_norm};
 use nabla::plot::{LineChart, Series};
-use nabla::recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
-use nabla::tensor::Result;
-use nabla::tensor::rand::{SeedableRng, rngs::StdRng};
-
-/// The problem size and training budget.
-#[derive(Debug, Clone, Copy)]
-struct Budget {
-    length: usize,
-    hidden: usize,
-    steps: usize,
-    batch: usize,
-    lr: f64,
-    evaluate_every: usize,
-}
-
-const FULL: Budget = Budget { length: 50, hidden: 64, steps: 2000, batch: 64, lr: 3e-3, evaluate_every: 100 };
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
-    Rnn,
-    Lstm,
-    Gru,
-}
-
-/// A recurrent module read out by a linear layer on its last output.
-struct Model {
-    recurrent: Box<dyn Module>,
-    head: Linear,
-}
-
-impl Model {
-    fn new(kind: Kind, hidden: usize, rng: &mut StdRng) -> Result<Model> {
-        let config = RecurrentConfig::new(2, hidden);
-        let recurrent: Box<dyn Module> = match kind {
-            Kind::Rnn => Box::new(Rnn::new(config, RnnNonlinearity::Tanh, rng)?),
-            Kind::Lstm => Box::new(Lstm::new(config, rng)?.with_forget_bias(1.0)?),
-            Kind::Gru => Box::new(Gru::new(config, rng)?),
-        };
-        Ok(Model { recurrent, head: Linear::new(LinearConfig::new(hidden, 1), rng)? })
-    }
-
-    fn predict(&self, inputs: &Tensor) -> Result<Tensor> {
-        let outputs = self.recurrent.forward(inputs)?;
-        let last = outputs.narrow(0, outputs.shape()[0] - 1, 1)?.squeeze(0)?;
-        self.head.forward(&last)
-    }
-
-    fn parameters(&self) -> Vec<Tensor> {
-        let mut params = self.recurrent.parameters();
-        params.extend(self.head.parameters());
-        params
-    }
-}
-
-fn test_mse(model: &Model, test: &SequenceBatch) -> Result<f32> {
-    nabla::no_grad(|| mse(&model.predict(&test.inputs)?, &test.targets, Reduction::Mean)?.item())
-}
-
-/// Trains one model; returns (step, test MSE) after every `evaluate_every` steps.
-fn train(kind: Kind, budget: Budget, seed: u64, log: bool) -> Result<Vec<(usize, f32)>> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let model = Model::new(kind, budget.hidden, &mut rng)?;
-    let params = model.parameters();
-    let mut adam = Optimizer::adam(params.clone(), AdamConfig { lr: budget.lr, ..Default::default() })?;
-    let mut data = StdRng::seed_from_u64(seed + 1000);
-    let test = adding_problem(1000, budget.length, &mut StdRng::seed_from_u64(99))?;
-    let mut history = Vec::new();
-    for step in 1..=budget.steps {
-        let batch = adding_problem(budget.batch, budget.length, &mut data)?;
-        let loss = mse(&model.predict(&batch.inputs)?, &batch.targets, Reduction::Mean)?;
-        let mut grads = loss.backward()?;
-        clip_grad_norm(&mut grads, &params, 1.0)?;
-        adam.step(&grads)?;
-        if step % budget.evaluate_every == 0 {
-            let error = test_mse(&model, &test)?;
-            if log {
-                println!("{kind:?} step {step:>5}: test MSE {error:.4}");
-            }
-            history.push((step, error));
-        }
-    }
-    Ok(history)
-}
+use nabla_cli::topics::adding::{FULL, Kind, train};
 
 /// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
@@ -135,6 +49,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nabla_cli::topics::adding::Budget;
 
     /// A budget that fits CI: shorter sequences than the full run, but long enough that the
     /// RNN cannot carry the first value across them.

@@ -81,9 +81,11 @@ mod tests {
         let mnist = Mnist::bundled().unwrap();
         let (judge, _) = Judge::for_mnist(&mnist, 1, 42).unwrap();
         let before = verdict(&gan().unwrap(), &judge, &mnist).unwrap();
-        let after = verdict(&train(&mnist, 5, None).unwrap(), &judge, &mnist).unwrap();
+        let after = verdict(&train(&mnist, 10, None).unwrap(), &judge, &mnist).unwrap();
         println!("before {before:?}\nafter {after:?}");
-        // Measured: 1 class and a distance of 1017 before, 3 classes and 744 after 5 epochs.
+        // Measured: 1 class and a distance of 1017 before; after 10 epochs 5 classes and 591.
+        // Five epochs, as this test trained before the trainer took its batches from the data
+        // loader, gave 1–4 classes and 790–919 over six batch orders: too short to mean much.
         assert!(after.frechet_distance < 0.8 * before.frechet_distance, "{before:?} {after:?}");
         assert!(after.classes_covered >= 3, "{after:?}");
     }

@@ -2,8 +2,8 @@
 //! W3's CNN, and RNN, LSTM and GRU reading a digit row by row (28 steps of 28 pixels), on
 //! digits with their labels as targets (see [`labelled`]).
 
+use nabla_conv::MnistCnn;
 use nabla_data::{Batch, MNIST_MEAN, MNIST_STD, MnistSplit, TensorDataset, normalize};
-use nabla_generative::Judge;
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
 use nabla_nn::{
     Activation, Linear, LinearConfig, MlpConfig, Module, ModuleRng, Sequential, TensorKind, Visit, child_name,
@@ -58,8 +58,8 @@ impl Architecture {
 /// (rows as time steps) for the recurrent ones, read out from the last step.
 enum Network {
     Flat(Sequential),
-    /// W3's network, the one the DCGAN's judge uses.
-    Image(Judge),
+    /// W3's network with dropout 0.25.
+    Image(MnistCnn),
     Sequence {
         recurrent: Box<dyn Module>,
         head: Linear,
@@ -67,13 +67,14 @@ enum Network {
 }
 
 /// An MNIST classifier with its Adam optimizer and, optionally, a learning-rate schedule
-/// over the steps of the run.
+/// over the epochs of the run.
 pub struct Classifier {
     architecture: Architecture,
     network: Network,
     optimizer: Optimizer,
     base_lr: f64,
-    schedule: Option<LrSchedule>,
+    /// The schedule over epochs, and the steps in an epoch.
+    schedule: Option<(LrSchedule, usize)>,
     /// Steps taken, which the schedule reads (saved in checkpoints).
     steps: usize,
 }
@@ -90,7 +91,7 @@ impl Classifier {
                 &MlpConfig { widths: vec![PIXELS, 256, 128, 10], activation: Activation::Relu, dropout: 0.2 },
                 rng,
             )?),
-            Architecture::Cnn => Network::Image(Judge::new(rng)?),
+            Architecture::Cnn => Network::Image(MnistCnn::new(0.25, rng)?),
             Architecture::Rnn => Network::Sequence {
                 recurrent: Box::new(Rnn::new(recurrent, RnnNonlinearity::Tanh, rng)?),
                 head: Linear::new(LinearConfig::new(HIDDEN, 10), rng)?,
@@ -108,9 +109,11 @@ impl Classifier {
         Ok(Classifier { architecture, network, optimizer, base_lr: lr, schedule: None, steps: 0 })
     }
 
-    /// The learning rate falls from its start to 0 along a half cosine over `total_steps`.
-    pub fn with_cosine_decay(mut self, total_steps: usize) -> Self {
-        self.schedule = Some(LrSchedule::Cosine { t_max: total_steps.max(1), eta_min: 0.0 });
+    /// The learning rate falls from its start to 0 along a half cosine over `epochs` of
+    /// `steps_per_epoch`, one value per epoch (PyTorch's `CosineAnnealingLR` stepped after each
+    /// epoch).
+    pub fn with_cosine_decay(mut self, epochs: usize, steps_per_epoch: usize) -> Self {
+        self.schedule = Some((LrSchedule::Cosine { t_max: epochs.max(1), eta_min: 0.0 }, steps_per_epoch.max(1)));
         self
     }
 
@@ -252,8 +255,8 @@ impl Trainable for Classifier {
         if !value.is_finite() {
             return Err(Error::NonFinite { op: "Classifier::train_step", reason: format!("cross-entropy {value}") });
         }
-        if let Some(schedule) = &self.schedule {
-            self.optimizer.set_learning_rate(0, schedule.lr_at(self.base_lr, self.steps))?;
+        if let Some((schedule, per_epoch)) = &self.schedule {
+            self.optimizer.set_learning_rate(0, schedule.lr_at(self.base_lr, self.steps / per_epoch))?;
         }
         self.optimizer.step(&loss.backward()?)?;
         self.steps += 1;

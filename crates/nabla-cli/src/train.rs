@@ -75,8 +75,8 @@ pub fn fit_classifier<R: Rng + ?Sized>(
     config: TrainerConfig,
     resume: Option<&Path>,
 ) -> Result<f32, CliError> {
-    let total_steps = config.epochs * (data.len() / config.batch_size.max(1));
-    let model = Classifier::new(architecture, lr, rng)?.with_cosine_decay(total_steps);
+    let per_epoch = data.len() / config.batch_size.max(1);
+    let model = Classifier::new(architecture, lr, rng)?.with_cosine_decay(config.epochs, per_epoch);
     Ok(fit(model, data, config, resume, architecture.name())?.accuracy(test)?)
 }
 

@@ -13,6 +13,8 @@
 //!   [`InstanceNorm2d`].
 //! - [`Upsample`] (nearest, bilinear; by scale or to a size), [`ReflectionPad2d`],
 //!   [`ReplicationPad2d`].
+//! - [`MnistCnn`]: workload W3's small CNN for 28×28 digits, which the classifier, the
+//!   generated-digit judge and the benchmarks share.
 //! - A process-wide cache of im2col offset tables by geometry (a training loop convolves the
 //!   same shapes every step), at most [`DEFAULT_TABLE_CAP_BYTES`] (48 MiB): set its cap with
 //!   [`set_table_cache_cap`], empty it with [`clear_table_cache`], read its size with
@@ -22,6 +24,7 @@ mod conv1d;
 mod conv2d;
 mod instance_norm;
 mod kernels;
+mod mnist_cnn;
 mod pool;
 mod resample;
 
@@ -29,6 +32,7 @@ pub use conv1d::{Conv1d, Conv1dConfig};
 pub use conv2d::{Conv2d, Conv2dConfig, ConvTranspose2d};
 pub use instance_norm::InstanceNorm2d;
 pub use kernels::im2col::{DEFAULT_TABLE_CAP_BYTES, clear_table_cache, set_table_cache_cap, table_cache_bytes};
+pub use mnist_cnn::MnistCnn;
 pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Pool2dConfig};
 pub use resample::{ReflectionPad2d, ReplicationPad2d, Upsample, UpsampleMode, UpsampleSize};
 

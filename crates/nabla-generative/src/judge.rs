@@ -3,10 +3,10 @@
 //! the samples), its mean top-class probability (how recognisable the digits are), and the
 //! Fréchet distance between its penultimate-layer features of generated and real digits.
 
-use nabla_conv::{Conv2d, Conv2dConfig, MaxPool2d, Pool2dConfig};
+use nabla_conv::MnistCnn;
 use nabla_data::{MNIST_MEAN, MNIST_STD, Mnist, normalize};
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
-use nabla_nn::{Activation, Flatten, Linear, LinearConfig, Module, Sequential};
+use nabla_nn::Module;
 use nabla_optim::{AdamConfig, Optimizer};
 use nabla_tensor::rand::rngs::StdRng;
 use nabla_tensor::rand::{Rng, SeedableRng};
@@ -28,34 +28,20 @@ pub struct Verdict {
     pub frechet_distance: f64,
 }
 
-/// An MNIST classifier used to score generators.
+/// An MNIST classifier used to score generators: workload W3's network without dropout.
 #[derive(Module)]
 pub struct Judge {
-    /// `[N, 1, 28, 28]` → the 128 penultimate features (after ReLU).
-    pub features: Sequential,
-    /// Features → 10 logits.
-    pub head: Linear,
+    #[module(flatten)]
+    pub network: MnistCnn,
 }
 
 impl Judge {
-    /// An untrained W3 CNN: Conv(1→32, 3, pad 1) + ReLU + MaxPool 2 → Conv(32→64, 3, pad 1) +
-    /// ReLU + MaxPool 2 → Linear(3136→128) + ReLU → Linear(128→10).
+    /// An untrained judge.
     ///
     /// # Errors
     /// None in practice.
     pub fn new<R: Rng + ?Sized>(rng: &mut R) -> Result<Self> {
-        let conv = |i, o| Conv2dConfig { padding: (1, 1), ..Conv2dConfig::new(i, o, 3) };
-        let features = Sequential::new()
-            .push(Conv2d::new(conv(1, 32), rng)?)
-            .push(Activation::Relu)
-            .push(MaxPool2d(Pool2dConfig::new(2)))
-            .push(Conv2d::new(conv(32, 64), rng)?)
-            .push(Activation::Relu)
-            .push(MaxPool2d(Pool2dConfig::new(2)))
-            .push(Flatten::default())
-            .push(Linear::new(LinearConfig::new(3136, 128), rng)?)
-            .push(Activation::Relu);
-        Ok(Judge { features, head: Linear::new(LinearConfig::new(128, 10), rng)? })
+        Ok(Judge { network: MnistCnn::new(0.0, rng)? })
     }
 
     /// A judge trained for `epochs` on the training split of `mnist` (from `seed`), with its
@@ -124,7 +110,7 @@ impl Judge {
             .step_by(500)
             .map(|start| {
                 let part = images.narrow(0, start, (n - start).min(500))?;
-                no_grad(|| self.features.forward(&normalize(&part, MNIST_MEAN, MNIST_STD)?))
+                no_grad(|| self.network.features.forward(&normalize(&part, MNIST_MEAN, MNIST_STD)?))
             })
             .collect::<Result<Vec<_>>>()?;
         Tensor::concat(&parts.iter().collect::<Vec<_>>(), 0)
@@ -135,7 +121,7 @@ impl Judge {
     /// # Errors
     /// As [`Judge::embed`].
     pub fn probabilities(&self, images: &Tensor) -> Result<Tensor> {
-        let logits = no_grad(|| self.head.forward(&self.embed(images)?))?;
+        let logits = no_grad(|| self.network.head.forward(&self.embed(images)?))?;
         nabla_activations::softmax(&logits, -1)
     }
 
@@ -164,7 +150,8 @@ impl Judge {
     /// As [`Judge::embed`]; [`frechet_distance`]'s errors for fewer than two images.
     pub fn judge(&self, generated: &Tensor, real: &Tensor) -> Result<Verdict> {
         let features = self.embed(generated)?;
-        let probabilities = nabla_activations::softmax(&no_grad(|| self.head.forward(&features))?, -1)?.to_vec();
+        let probabilities =
+            nabla_activations::softmax(&no_grad(|| self.network.head.forward(&features))?, -1)?.to_vec();
         let n = probabilities.len() / 10;
         let mut counts = [0usize; 10];
         let mut confidence = 0.0;
@@ -187,7 +174,7 @@ impl Module for Judge {
     /// Logits `[N, 10]` of images `[N, 1, 28, 28]` in [0, 1] (normalised inside).
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
         let x = normalize(input, MNIST_MEAN, MNIST_STD)?;
-        self.head.forward(&self.features.forward(&x)?)
+        self.network.head.forward(&self.network.features.forward(&x)?)
     }
 }
 

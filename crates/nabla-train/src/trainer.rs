@@ -288,6 +288,16 @@ impl<M: Trainable> Trainer<M> {
         &self.model
     }
 
+    /// The model being trained, to evaluate between [`Trainer::run_for`] calls.
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
+    }
+
+    /// Steps in one epoch (full batches).
+    pub fn steps_per_epoch(&self) -> usize {
+        self.loader.batches_per_epoch()
+    }
+
     /// The model, ending the run.
     pub fn into_model(self) -> M {
         self.model

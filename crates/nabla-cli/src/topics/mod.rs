@@ -2,5 +2,8 @@
 //! the `nabla tour` section and the matching example (`examples/`) call it, so each training
 //! loop exists once.
 
+pub mod adding;
+pub mod gan_ring;
+pub mod mnist;
 pub mod perceptron;
 pub mod vanishing;

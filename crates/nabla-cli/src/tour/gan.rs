@@ -1,39 +1,16 @@
-//! Tour topic 8: a GAN learns a ring of eight Gaussians and covers its modes.
-
-use nabla_data::synthetic::{ring_centers, ring_of_gaussians};
-use nabla_generative::{Gan, GanConfig, MlpGanShape, mode_coverage};
-use nabla_optim::AdamConfig;
-use nabla_plot::{LineChart, Series};
-use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
+//! Tour topic 8: a GAN learns a ring of eight Gaussians and covers its modes
+//! ([`topics::gan_ring`](crate::topics::gan_ring)).
 
 use super::Context;
 use crate::error::CliError;
 use crate::report::Section;
-
-const SIGMA: f32 = 0.02;
-const RADIUS: f32 = 2.0;
+use crate::topics::gan_ring::{chart, train};
 
 pub fn run(context: &Context) -> Result<Section, CliError> {
     let steps = 2500;
-    let mut rng = StdRng::seed_from_u64(0);
-    let adam = AdamConfig { lr: 1e-3, betas: (0.5, 0.999), ..Default::default() };
-    let mut gan = Gan::mlp(&MlpGanShape::new(2, 128), GanConfig { adam, ..GanConfig::new(2) }, &mut rng)?;
-    let bar = crate::progress::bar(steps as u64, "gan ring");
-    for step in 1..=steps {
-        gan.train_step(|rng| Ok(ring_of_gaussians(256, 8, RADIUS, SIGMA, rng)?.x), &mut rng)?;
-        bar.set_position(step as u64);
-    }
-    bar.finish_and_clear();
-    let samples = gan.sample(2000, &mut StdRng::seed_from_u64(7))?;
-    let coverage = mode_coverage(&samples, &ring_centers(8, RADIUS), SIGMA)?;
-    let data = ring_of_gaussians(2000, 8, RADIUS, SIGMA, &mut StdRng::seed_from_u64(8))?.x.to_vec();
-    let cloud = |values: &[f32]| values.chunks(2).map(|p| (p[0] as f64, p[1] as f64)).collect();
-    LineChart::new(format!("GAN on a ring of 8 Gaussians after {steps} steps"), "x", "y")
-        .series(Series::scatter("data", cloud(&data)))
-        .series(Series::scatter("generated", cloud(&samples.to_vec())))
-        .y_range(-2.6, 2.6)
-        .size(620, 600)
-        .write_png(context.out.join("gan_ring.png"))?;
+    let (gan, history) = train(steps, steps, 0, false)?;
+    let coverage = &history.last().expect("one measurement at the last step").1;
+    chart(&gan, steps)?.write_png(context.out.join("gan_ring.png"))?;
     Ok(Section::new(
         "gan",
         "A GAN on a ring of Gaussians",

@@ -1,30 +1,20 @@
-//! Tour topics 4 and 5: an MLP and W3's CNN classifying the bundled MNIST digits.
-
-use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla_train::TrainerConfig;
+//! Tour topics 4 and 5: an MLP and W3's CNN classifying the bundled MNIST digits
+//! ([`topics::mnist`](crate::topics::mnist)).
 
 use super::Context;
-use crate::classifier::{Architecture, labelled};
+use crate::classifier::Architecture;
 use crate::error::CliError;
 use crate::report::Section;
-use crate::train::fit_classifier;
+use crate::topics::mnist::train;
 
 /// Trains `architecture` for `epochs` on the bundled training digits, with its outputs in
 /// `DIR/<name>/`; returns the model's test accuracy and the seconds to train and test it.
 fn classify(context: &Context, architecture: Architecture, epochs: usize) -> Result<(f64, f64), CliError> {
-    let data = labelled(&context.mnist.train)?;
-    let config = TrainerConfig {
-        out_dir: Some(context.out.join(architecture.name())),
-        progress_every: 10,
-        ..TrainerConfig::new(epochs, 64)
-    };
-    let start = std::time::Instant::now();
-    let rng = &mut StdRng::seed_from_u64(0);
-    let accuracy =
-        fit_classifier(architecture, architecture.default_lr(), rng, data, &context.mnist.test, config, None)?;
-    Ok((accuracy as f64, start.elapsed().as_secs_f64()))
+    let out = Some(context.out.join(architecture.name()));
+    let (_, history) = train(&context.mnist, architecture, epochs, 0, out, |_, _| {})?;
+    let last = history.last().map_or(0.0, |e| e.test_accuracy) as f64;
+    Ok((last, history.iter().map(|e| e.seconds).sum()))
 }
-
 pub fn mlp(context: &Context) -> Result<Section, CliError> {
     let epochs = if context.quick { 2 } else { 8 };
     let (accuracy, seconds) = classify(context, Architecture::Mlp, epochs)?;
