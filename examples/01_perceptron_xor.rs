@@ -37,7 +37,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
             ),
         }
         if name != "OR" {
-            let outputs = model.predict(&grid()?)?;
+            let outputs = model.predict(&grid())?;
             panels.push(panel(
                 format!("perceptron, {name}: {:.0}%", accuracies.last().unwrap_or(&0.0) * 100.0),
                 &outputs,
@@ -47,7 +47,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     }
     let (model, accuracy, loss) = mlp_on_xor(0, 500)?;
     println!("MLP 2-8-1 on XOR: {:.0}% accuracy, loss {loss:.4} after 500 Adam steps", accuracy * 100.0);
-    let outputs = probabilities(&model, &grid()?)?;
+    let outputs = probabilities(&model, &grid())?;
     panels.push(panel(format!("MLP 2-8-1, XOR: {:.0}%", accuracy * 100.0), &outputs, &xor()));
 
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/perceptron_xor.png");

@@ -241,13 +241,13 @@ proptest! {
         let rng = &mut StdRng::seed_from_u64(seed);
         let a = fit(a, fits, if transposed == 2 { 3 } else { 4 }, 1, channels.0);
         let config = Conv2dConfig {
-            kernel_size: kernel, stride, padding, dilation, groups, output_padding,
+            kernel_size: kernel, stride, padding, dilation, groups,
             ..Conv2dConfig::new(channels.0, channels.1, 1)
         };
         let x = tracked(&a, seed, true);
         let out = no_panic(format!("convolution {transposed} {config:?} on {a:?}"), || match transposed {
             0 => Conv2d::new(config, rng)?.forward(&x),
-            1 => ConvTranspose2d::new(config, rng)?.forward(&x),
+            1 => ConvTranspose2d::with_output_padding(config, output_padding, rng)?.forward(&x),
             _ => Conv1d::new(Conv1dConfig {
                 stride: stride.0, padding: padding.0, dilation: dilation.0, groups,
                 ..Conv1dConfig::new(channels.0, channels.1, kernel.0)

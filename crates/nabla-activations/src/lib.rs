@@ -34,7 +34,8 @@
 mod pointwise;
 mod softmax;
 
-pub use pointwise::{elu, gelu, gelu_tanh, leaky_relu, logistic, relu, sigmoid, silu, softplus, tanh};
+pub use nabla_tensor::math::logistic;
+pub use pointwise::{elu, gelu, gelu_tanh, leaky_relu, relu, sigmoid, silu, softplus, tanh};
 pub use softmax::{log_softmax, softmax};
 
 /// The README's example, run as a doc test.

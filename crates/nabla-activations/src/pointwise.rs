@@ -2,7 +2,7 @@
 //! the input `x` and the output `y`), run as one fused op by the core's `apply_pointwise`.
 
 use nabla_tensor::elementwise::{Pointwise, map1, map3};
-use nabla_tensor::math::exp;
+use nabla_tensor::math::{self, logistic};
 use nabla_tensor::{Data, Error, Result, Tensor};
 
 #[derive(Clone, Copy)]
@@ -16,16 +16,6 @@ enum Kind {
     GeluTanh,
     Softplus { beta: f32, threshold: f32 },
     Silu,
-}
-
-/// The scalar logistic function `1 / (1 + e^-x)`, without overflowing `exp` for large |x|
-/// (for fused kernels elsewhere, such as binary cross-entropy's). Branch-free, with the core's
-/// vectorisable `exp`, so loops over it vectorise.
-#[inline(always)]
-pub fn logistic(x: f32) -> f32 {
-    let e = exp(-x.abs());
-    let positive = 1.0 / (1.0 + e);
-    if x >= 0.0 { positive } else { e * positive }
 }
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
@@ -73,7 +63,7 @@ impl Pointwise for Kind {
     fn value(self, x: f32) -> f32 {
         match self {
             Kind::Sigmoid => logistic(x),
-            Kind::Tanh => x.tanh(),
+            Kind::Tanh => math::tanh(x),
             // `x <= 0` is false for NaN, so NaN passes through as in PyTorch.
             Kind::Relu => {
                 if x <= 0.0 {
@@ -97,7 +87,7 @@ impl Pointwise for Kind {
                 }
             }
             Kind::Gelu => 0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2)),
-            Kind::GeluTanh => 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x)).tanh()),
+            Kind::GeluTanh => 0.5 * x * (1.0 + math::tanh(SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x))),
             Kind::Softplus { beta, threshold } => {
                 if beta * x > threshold {
                     x

@@ -1,12 +1,13 @@
-//! `nabla bench`: the docs/benchmarks.md workloads (W1–W8), each warmed up and then timed for a
-//! second or so, printed as a table. A quick look on a new machine; the criterion benches
-//! under `benches/` are the careful measurement, and `benches/pytorch/compare.py` the
-//! comparison with PyTorch.
+//! The docs/benchmarks.md workloads (W1–W8), defined once: [`step`] builds a workload's state
+//! and returns one step of it, which both `nabla bench` (each workload warmed up and timed for
+//! a second or so, printed as a table) and the criterion benches under `benches/` (the careful
+//! measurement) time; `benches/pytorch/compare.py` compares them with PyTorch.
 
 use std::time::Instant;
 
+use nabla_conv::MnistCnn;
 use nabla_conv::{Conv2d, Conv2dConfig};
-use nabla_generative::{Autoencoder, DcganConfig, Gan, Judge, Noise};
+use nabla_generative::{Autoencoder, DcganConfig, Gan, Noise};
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
 use nabla_nn::{Activation, MlpConfig, Module, mlp};
 use nabla_optim::{AdamConfig, Optimizer, SgdConfig};
@@ -48,7 +49,28 @@ pub struct Measurement {
 }
 
 /// One step of a workload, with its state captured.
-type Step = Box<dyn FnMut() -> Result<()>>;
+pub type Step = Box<dyn FnMut() -> Result<()>>;
+
+/// The floating-point operations of W6's step: forward and both backward products of the
+/// 64→128 3×3 convolution of 32 images of 32×32.
+pub const W6_FLOPS: u64 = 3 * 2 * 32 * 128 * 32 * 32 * 64 * 9;
+
+/// W7 is timed as `stylize` for 1 + `STYLE_STEPS` steps less `stylize` for 1 step (its fixed
+/// cost: the targets, the resizing), over `STYLE_STEPS`.
+pub const STYLE_STEPS: usize = 5;
+
+/// Workload `id`'s state, built fresh, and one step of it (W1 at N = 1024; [`matmul`] for other
+/// sizes; W7's step is `stylize` for 1 + [`STYLE_STEPS`] steps, see [`stylize_for`]).
+///
+/// # Errors
+/// [`CliError::Usage`] for an unknown workload; errors building it.
+pub fn step(id: &str) -> std::result::Result<Step, CliError> {
+    let workload = WORKLOADS
+        .iter()
+        .find(|w| w.id.eq_ignore_ascii_case(id))
+        .ok_or_else(|| CliError::Usage(format!("no workload {id:?}; they are W1 … W8 (see docs/benchmarks.md)")))?;
+    Ok((workload.setup)()?)
+}
 
 /// A workload: its id, what it is, how to turn seconds per step into its figure, and its step.
 struct Workload {
@@ -81,7 +103,7 @@ const WORKLOADS: [Workload; 8] = [
         id: "W6",
         name: "Conv2d 64→128 32×32 fwd+bwd, batch 32",
         unit: "GFLOP/s",
-        figure: |s| 3.0 * 2.0 * 32.0 * 128.0 * 32.0 * 32.0 * 64.0 * 9.0 / s / 1e9,
+        figure: |s| W6_FLOPS as f64 / s / 1e9,
         setup: w6,
     },
     Workload { id: "W7", name: "style-transfer step, 128×128", unit: "steps/s", figure: per_second, setup: w7 },
@@ -95,8 +117,16 @@ const WORKLOADS: [Workload; 8] = [
 ];
 
 fn w1() -> Result<Step> {
+    matmul(1024)
+}
+
+/// W1's product of two `n × n` matrices.
+///
+/// # Errors
+/// None in practice (the shapes are right by construction).
+pub fn matmul(n: usize) -> Result<Step> {
     let rng = &mut StdRng::seed_from_u64(1);
-    let (a, b) = (Tensor::uniform(&[1024, 1024], -1.0, 1.0, rng)?, Tensor::uniform(&[1024, 1024], -1.0, 1.0, rng)?);
+    let (a, b) = (Tensor::uniform(&[n, n], -1.0, 1.0, rng)?, Tensor::uniform(&[n, n], -1.0, 1.0, rng)?);
     Ok(Box::new(move || a.matmul(&b).map(|_| ())))
 }
 
@@ -123,10 +153,10 @@ fn w2() -> Result<Step> {
 
 fn w3() -> Result<Step> {
     let rng = &mut StdRng::seed_from_u64(3);
-    let judge = Judge::new(rng)?;
-    let params = judge.parameters();
+    let network = MnistCnn::new(0.0, rng)?;
+    let params = network.parameters();
     let input = Tensor::uniform(&[64, 1, 28, 28], 0.0, 1.0, rng)?;
-    classifier_step(move |x| judge.forward(x), params, input)
+    classifier_step(move |x| network.forward(x), params, input)
 }
 
 fn w4() -> Result<Step> {
@@ -155,16 +185,17 @@ fn w6() -> Result<Step> {
     Ok(Box::new(move || conv.forward(&input)?.sum_all()?.backward().map(|_| ())))
 }
 
-/// `stylize` for `steps` steps at 128×128.
-fn stylize_for(steps: usize) -> Result<Step> {
+/// `stylize` for `steps` steps at 128×128: W7's workload with its fixed cost.
+///
+/// # Errors
+/// Errors building the feature extractor.
+pub fn stylize_for(steps: usize) -> Result<Step> {
     let extractor = FeatureExtractor::random(0)?;
     let (content, style) = (images::astronaut(), images::gravel());
     let config = StyleConfig { steps, size: Some(128), ..StyleConfig::default() };
     Ok(Box::new(move || stylize(&extractor, &content, &[(style.clone(), 1.0)], &config, &mut |_| {}).map(|_| ())))
 }
 
-/// W7 is timed as `stylize` for 1 + [`STYLE_STEPS`] steps less `stylize` for 1 step (its
-/// fixed cost: the targets, the resizing), over [`STYLE_STEPS`].
 fn w7() -> Result<Step> {
     stylize_for(1 + STYLE_STEPS)
 }
@@ -172,8 +203,6 @@ fn w7() -> Result<Step> {
 fn w7_fixed_cost() -> Result<Step> {
     stylize_for(1)
 }
-
-const STYLE_STEPS: usize = 5;
 
 fn w8() -> Result<Step> {
     let rng = &mut StdRng::seed_from_u64(8);

@@ -22,9 +22,6 @@ pub struct Conv2dConfig {
     pub groups: usize,
     /// A learned bias; default true.
     pub bias: bool,
-    /// Transposed convolution only: extra rows/columns at the bottom/right of the output,
-    /// smaller than the stride (or the dilation); default (0, 0).
-    pub output_padding: (usize, usize),
 }
 
 impl Conv2dConfig {
@@ -40,13 +37,14 @@ impl Conv2dConfig {
             dilation: (1, 1),
             groups: 1,
             bias: true,
-            output_padding: (0, 0),
         }
     }
 
-    fn check(&self, op: &'static str, transposed: bool) -> Result<()> {
+    /// Checks the configuration; `output_padding` is `Some` for a transposed convolution.
+    fn check(&self, op: &'static str, output_padding: Option<(usize, usize)>) -> Result<()> {
         let bad = |reason: String| Err(Error::InvalidArgument { op, reason });
-        let (s, d, k, op_pad) = (self.stride, self.dilation, self.kernel_size, self.output_padding);
+        let (s, d, k) = (self.stride, self.dilation, self.kernel_size);
+        let op_pad = output_padding.unwrap_or((0, 0));
         if s.0 == 0 || s.1 == 0 || d.0 == 0 || d.1 == 0 || k.0 == 0 || k.1 == 0 {
             return bad(format!("stride {s:?}, dilation {d:?} and kernel {k:?} must be at least 1"));
         }
@@ -62,9 +60,6 @@ impl Conv2dConfig {
                 self.groups, self.in_channels, self.out_channels
             ));
         }
-        if !transposed && op_pad != (0, 0) {
-            return bad("output_padding is for transposed convolutions".into());
-        }
         if (op_pad.0 >= s.0 && op_pad.0 >= d.0) || (op_pad.1 >= s.1 && op_pad.1 >= d.1) {
             return bad(format!(
                 "output_padding {op_pad:?} must be smaller than the stride {s:?} or the dilation {d:?}"
@@ -73,13 +68,14 @@ impl Conv2dConfig {
         Ok(())
     }
 
-    fn spec(&self, transposed: bool) -> ConvSpec {
+    /// The kernel's description: `output_padding` is `Some` for a transposed convolution.
+    fn spec(&self, output_padding: Option<(usize, usize)>) -> ConvSpec {
         ConvSpec {
             stride: self.stride,
             padding: self.padding,
             dilation: self.dilation,
             groups: self.groups,
-            transposed: transposed.then_some(self.output_padding),
+            transposed: output_padding,
         }
     }
 }
@@ -120,7 +116,7 @@ impl Conv2d {
     /// [`Error::InvalidArgument`] for a stride, dilation or kernel of 0, groups that do not
     /// divide the channels, or an output padding.
     pub fn new<R: Rng + ?Sized>(config: Conv2dConfig, rng: &mut R) -> Result<Self> {
-        config.check("Conv2d", false)?;
+        config.check("Conv2d", None)?;
         let shape =
             [config.out_channels, config.in_channels / config.groups, config.kernel_size.0, config.kernel_size.1];
         let (weight, bias) = init(shape, config.out_channels, config.bias, rng)?;
@@ -133,7 +129,7 @@ impl Module for Conv2d {
     /// `[N, in, H, W]` → `[N, out, H', W']` with `H' = ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1`.
     /// PyTorch: `nn.Conv2d`.
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
-        apply(self.config.spec(false), input, &self.weight, self.bias.as_ref())
+        apply(self.config.spec(None), input, &self.weight, self.bias.as_ref())
     }
 }
 
@@ -143,6 +139,10 @@ impl Module for Conv2d {
 pub struct ConvTranspose2d {
     #[module(skip)]
     pub config: Conv2dConfig,
+    /// Extra rows and columns at the bottom and right of the output, smaller than the stride
+    /// (or the dilation); (0, 0) unless set with [`ConvTranspose2d::with_output_padding`].
+    #[module(skip)]
+    pub output_padding: (usize, usize),
     pub weight: Tensor,
     pub bias: Option<Tensor>,
 }
@@ -153,11 +153,25 @@ impl ConvTranspose2d {
     /// # Errors
     /// As [`Conv2d::new`], and for an output padding not smaller than the stride or dilation.
     pub fn new<R: Rng + ?Sized>(config: Conv2dConfig, rng: &mut R) -> Result<Self> {
-        config.check("ConvTranspose2d", true)?;
+        ConvTranspose2d::with_output_padding(config, (0, 0), rng)
+    }
+
+    /// A layer with `output_padding` extra rows and columns at the bottom and right of its
+    /// output (`nn.ConvTranspose2d(…, output_padding=…)`), which picks among the output sizes
+    /// a stride greater than 1 maps to the same input size.
+    ///
+    /// # Errors
+    /// As [`Conv2d::new`], and for an output padding not smaller than the stride or dilation.
+    pub fn with_output_padding<R: Rng + ?Sized>(
+        config: Conv2dConfig,
+        output_padding: (usize, usize),
+        rng: &mut R,
+    ) -> Result<Self> {
+        config.check("ConvTranspose2d", Some(output_padding))?;
         let shape =
             [config.in_channels, config.out_channels / config.groups, config.kernel_size.0, config.kernel_size.1];
         let (weight, bias) = init(shape, config.out_channels, config.bias, rng)?;
-        Ok(ConvTranspose2d { config, weight, bias })
+        Ok(ConvTranspose2d { config, output_padding, weight, bias })
     }
 }
 
@@ -166,6 +180,6 @@ impl Module for ConvTranspose2d {
     /// `[N, in, H, W]` → `[N, out, H', W']` with `H' = (H−1)s − 2p + d(k−1) + output_padding + 1`.
     /// PyTorch: `nn.ConvTranspose2d`.
     fn forward(&self, input: &Tensor) -> Result<Tensor> {
-        apply(self.config.spec(true), input, &self.weight, self.bias.as_ref())
+        apply(self.config.spec(Some(self.output_padding)), input, &self.weight, self.bias.as_ref())
     }
 }

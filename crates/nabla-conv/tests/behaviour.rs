@@ -36,18 +36,12 @@ fn convolutions_pass_gradcheck_with_every_option() {
         });
     }
     let transposed = [
-        Conv2dConfig { stride: (2, 2), padding: (1, 1), output_padding: (1, 1), ..Conv2dConfig::new(2, 3, 3) },
-        Conv2dConfig {
-            stride: (2, 2),
-            padding: (1, 0),
-            groups: 2,
-            output_padding: (0, 1),
-            ..Conv2dConfig::new(4, 2, 3)
-        },
-        Conv2dConfig { stride: (1, 2), dilation: (2, 1), output_padding: (1, 0), ..Conv2dConfig::new(2, 2, 2) },
+        (Conv2dConfig { stride: (2, 2), padding: (1, 1), ..Conv2dConfig::new(2, 3, 3) }, (1, 1)),
+        (Conv2dConfig { stride: (2, 2), padding: (1, 0), groups: 2, ..Conv2dConfig::new(4, 2, 3) }, (0, 1)),
+        (Conv2dConfig { stride: (1, 2), dilation: (2, 1), ..Conv2dConfig::new(2, 2, 2) }, (1, 0)),
     ];
-    for (i, config) in transposed.into_iter().enumerate() {
-        let conv = ConvTranspose2d::new(config, rng).unwrap();
+    for (i, (config, output_padding)) in transposed.into_iter().enumerate() {
+        let conv = ConvTranspose2d::with_output_padding(config, output_padding, rng).unwrap();
         let x = uniform(&[2, config.in_channels, 4, 3], -1.0, 1.0, 10 + i as u64);
         check_conv(&format!("ConvTranspose2d {config:?}"), &conv.weight, conv.bias.as_ref().unwrap(), x, |x, w, b| {
             let mut layer = conv.clone();
@@ -164,8 +158,9 @@ fn impossible_configurations_are_typed_errors() {
     assert!(invalid(Conv2dConfig { dilation: (1, 0), ..Conv2dConfig::new(2, 2, 3) }));
     assert!(invalid(Conv2dConfig { groups: 3, ..Conv2dConfig::new(4, 6, 3) }));
     assert!(matches!(
-        ConvTranspose2d::new(
-            Conv2dConfig { stride: (2, 2), output_padding: (2, 0), ..Conv2dConfig::new(2, 2, 3) },
+        ConvTranspose2d::with_output_padding(
+            Conv2dConfig { stride: (2, 2), ..Conv2dConfig::new(2, 2, 3) },
+            (2, 0),
             rng
         ),
         Err(Error::InvalidArgument { op: "ConvTranspose2d", .. })

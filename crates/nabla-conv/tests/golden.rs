@@ -38,29 +38,26 @@ fn conv2d_matches_pytorch_for_every_option() {
 fn conv_transpose2d_matches_pytorch_for_every_option() {
     let rng = &mut StdRng::seed_from_u64(0);
     let cases = [
-        ("conv_transpose2d_a_k4s2p1", Conv2dConfig { stride: (2, 2), padding: (1, 1), ..config(4, 3, (4, 4)) }),
+        ("conv_transpose2d_a_k4s2p1", Conv2dConfig { stride: (2, 2), padding: (1, 1), ..config(4, 3, (4, 4)) }, (0, 0)),
         (
             "conv_transpose2d_b_k3s2p1op1",
-            Conv2dConfig { stride: (2, 2), padding: (1, 1), output_padding: (1, 1), ..config(4, 3, (3, 3)) },
+            Conv2dConfig { stride: (2, 2), padding: (1, 1), ..config(4, 3, (3, 3)) },
+            (1, 1),
         ),
-        ("conv_transpose2d_c_k5s1", config(3, 2, (5, 5))),
+        ("conv_transpose2d_c_k5s1", config(3, 2, (5, 5)), (0, 0)),
         (
             "conv_transpose2d_d_groups2",
             Conv2dConfig { stride: (2, 2), padding: (1, 1), groups: 2, ..config(4, 6, (3, 3)) },
+            (0, 0),
         ),
         (
             "conv_transpose2d_e_k3x2_s21_d2",
-            Conv2dConfig {
-                stride: (2, 1),
-                padding: (1, 0),
-                output_padding: (1, 0),
-                dilation: (1, 2),
-                ..config(3, 2, (3, 2))
-            },
+            Conv2dConfig { stride: (2, 1), padding: (1, 0), dilation: (1, 2), ..config(3, 2, (3, 2)) },
+            (1, 0),
         ),
     ];
-    for (case, c) in cases {
-        check(case, &ConvTranspose2d::new(c, rng).unwrap());
+    for (case, c, output_padding) in cases {
+        check(case, &ConvTranspose2d::with_output_padding(c, output_padding, rng).unwrap());
     }
 }
 

@@ -126,11 +126,8 @@ impl Gan {
     }
 
     /// Standard normal noise `[n, latent]`.
-    ///
-    /// # Errors
-    /// None in practice.
-    pub fn noise<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Result<Tensor> {
-        Tensor::normal(&[n, self.config.latent], 0.0, 1.0, rng)
+    pub fn noise<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Tensor {
+        Tensor::normal(&[n, self.config.latent], 0.0, 1.0, rng).expect("a standard deviation of 1 is valid")
     }
 
     /// `n` generated samples (no graph is recorded).
@@ -138,7 +135,7 @@ impl Gan {
     /// # Errors
     /// None in practice.
     pub fn sample<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Result<Tensor> {
-        let z = self.noise(n, rng)?;
+        let z = self.noise(n, rng);
         no_grad(|| self.generator.forward(&z))
     }
 
@@ -160,7 +157,7 @@ impl Gan {
         for round in 0..self.config.d_steps {
             let samples = real(rng)?;
             let batch = samples.shape().first().copied().unwrap_or(0);
-            let z = self.noise(batch, rng)?;
+            let z = self.noise(batch, rng);
             let generated = if round + 1 == self.config.d_steps {
                 let tracked = self.generator.forward(&z)?;
                 let detached = tracked.detach();
@@ -213,7 +210,7 @@ impl Trainable for Gan {
     }
 
     fn fixed_input(&self, _data: &TensorDataset, n: usize, rng: &mut TrainRng) -> Result<Batch> {
-        Ok(Batch { input: self.noise(n, rng)?, target: None })
+        Ok(Batch { input: self.noise(n, rng), target: None })
     }
 
     /// The generator's images for the fixed noise, mapped from (-1, 1) to (0, 1).

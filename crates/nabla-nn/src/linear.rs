@@ -1,7 +1,7 @@
 //! `Linear`: `y = x Wᵀ + b`, PyTorch's `nn.Linear`, computed by one fused op.
 
 use nabla_tensor::elementwise::contiguous;
-use nabla_tensor::linalg::matmul_slices;
+use nabla_tensor::linalg::{Matrix, matmul_into};
 use nabla_tensor::ndarray::IxDyn;
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result, Tensor, buffers};
@@ -101,7 +101,7 @@ impl Op for LinearOp {
         let (rows, in_features, out_features) = (inputs[0].shape()[0], inputs[0].shape()[1], inputs[1].shape()[0]);
         let (x, weight) = (contiguous(inputs[0]), contiguous(inputs[1]));
         let mut y = buffers::buffer(rows * out_features);
-        matmul_slices(rows, out_features, in_features, &x, false, &weight, true, &mut y);
+        matmul_into([rows, out_features, in_features], Matrix::plain(&x), Matrix::transposed(&weight), &mut y);
         if let Some(bias) = inputs.get(2).filter(|_| out_features > 0) {
             let bias = contiguous(bias);
             for row in y.chunks_exact_mut(out_features) {
@@ -117,12 +117,22 @@ impl Op for LinearOp {
         let dy = contiguous(ctx.grad_output);
         let dx = ctx.needs_grad[0].then(|| {
             let mut dx = buffers::buffer(rows * in_features);
-            matmul_slices(rows, in_features, out_features, &dy, false, &contiguous(&ctx.inputs[1]), false, &mut dx);
+            matmul_into(
+                [rows, in_features, out_features],
+                Matrix::plain(&dy),
+                Matrix::plain(&contiguous(&ctx.inputs[1])),
+                &mut dx,
+            );
             Data::from_shape_vec(IxDyn(&[rows, in_features]), dx).expect("rows × in values")
         });
         let dw = ctx.needs_grad[1].then(|| {
             let mut dw = buffers::buffer(out_features * in_features);
-            matmul_slices(out_features, in_features, rows, &dy, true, &contiguous(&ctx.inputs[0]), false, &mut dw);
+            matmul_into(
+                [out_features, in_features, rows],
+                Matrix::transposed(&dy),
+                Matrix::plain(&contiguous(&ctx.inputs[0])),
+                &mut dw,
+            );
             Data::from_shape_vec(IxDyn(&[out_features, in_features]), dw).expect("out × in values")
         });
         let mut grads = vec![dx, dw];

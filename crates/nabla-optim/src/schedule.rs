@@ -50,7 +50,8 @@ impl Scheduler {
     /// A scheduler for `optimizer`'s groups, setting their rates for epoch 0.
     ///
     /// # Errors
-    /// None in practice (the rates come from the optimizer).
+    /// [`Error::InvalidArgument`](nabla_tensor::Error::InvalidArgument) when the schedule's
+    /// rate for epoch 0 is negative or not finite (a negative `eta_min`, say).
     pub fn new(optimizer: &mut Optimizer, schedule: LrSchedule) -> Result<Self> {
         let scheduler = Scheduler { schedule, base_rates: optimizer.learning_rates(), epoch: 0 };
         scheduler.apply(optimizer)?;

@@ -5,7 +5,7 @@ use nabla_nn::Module;
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
-use crate::cell::{CellKind, CellParams, RnnNonlinearity};
+use crate::cell_params::{CellKind, CellParams, RnnNonlinearity};
 
 /// Checks `x` `[B, input]` and each state tensor `[B, hidden]`.
 pub(crate) fn check_step(kind: CellKind, params: &CellParams, x: &Tensor, state: &[&Tensor]) -> Result<()> {

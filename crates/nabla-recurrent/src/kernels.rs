@@ -1,41 +1,13 @@
 //! The fused element-wise parts of the LSTM and GRU steps: given the gate pre-activations
 //! (from one matmul per input and per hidden state), one forward kernel computes the new state
 //! and one backward kernel all the gradients, instead of a chain of a dozen small ops. Their
-//! tanh and sigmoid are branch-free rational approximations, so the loops vectorise.
+//! tanh and sigmoid are the core's branch-free ones (`nabla_tensor::math`), so the loops
+//! vectorise; the activations use the same two.
 
 use nabla_tensor::elementwise::contiguous;
+use nabla_tensor::math::{logistic as sigmoid, tanh};
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use ndarray::{ArrayD, IxDyn};
-
-/// tanh as an odd rational function of degree 13/6 on [-7.905, 7.905] (clamped outside, where
-/// tanh is 1 in f32), with Eigen's `generic_fast_tanh_float` coefficients: within 5e-7 of tanh
-/// everywhere, absolute and relative (measured on 2·10⁶ points of [-12, 12]), and branch-free
-/// so that loops over it vectorise (plain products: `mul_add` would call a software `fmaf` on
-/// the baseline x86-64 target) — libm's scalar `tanhf` was 15% of an LSTM training step.
-#[inline(always)]
-pub(crate) fn tanh(x: f32) -> f32 {
-    const CLAMP: f32 = 7.905_311;
-    const ALPHA: [f32; 7] =
-        [4.893_524_6e-3, 6.372_619_3e-4, 1.485_722_4e-5, 5.122_297e-8, -8.604_672e-11, 2.000_188e-13, -2.760_768_5e-16];
-    const BETA: [f32; 4] = [4.893_525e-3, 2.268_434_6e-3, 1.185_347_1e-4, 1.198_258_4e-6];
-    let x = x.clamp(-CLAMP, CLAMP);
-    let x2 = x * x;
-    let mut p = ALPHA[6];
-    for &a in ALPHA[..6].iter().rev() {
-        p = p * x2 + a;
-    }
-    let mut q = BETA[3];
-    for &b in BETA[..3].iter().rev() {
-        q = q * x2 + b;
-    }
-    x * p / q
-}
-
-/// The logistic function as `(1 + tanh(x/2)) / 2`: within 3e-7 of σ(x) in absolute terms.
-#[inline(always)]
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    0.5 * tanh(0.5 * x) + 0.5
-}
 
 /// The LSTM's gates (i, f, g, o) for hidden unit `j` of one row of pre-activations.
 #[inline(always)]
@@ -161,26 +133,5 @@ impl Op for GruStep {
         let d_gh = ArrayD::from_shape_vec(shape3, d_gh).expect("B×3H").into_shared();
         let d_h = ArrayD::from_shape_vec(IxDyn(&[b, h]), d_h).expect("B×H").into_shared();
         Ok(vec![ctx.needs_grad[0].then_some(d_gi), ctx.needs_grad[1].then_some(d_gh), ctx.needs_grad[2].then_some(d_h)])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_approximations_stay_within_5e_7_of_libm() {
-        let (mut worst_tanh, mut worst_sigmoid) = (0.0f64, 0.0f64);
-        for i in -240_000..=240_000 {
-            let x = i as f32 * 5e-5; // [-12, 12]
-            let exact = (x as f64).tanh();
-            worst_tanh = worst_tanh.max((tanh(x) as f64 - exact).abs() / exact.abs().max(1e-3));
-            let logistic = 1.0 / (1.0 + (-(x as f64)).exp());
-            worst_sigmoid = worst_sigmoid.max((sigmoid(x) as f64 - logistic).abs());
-        }
-        assert!(worst_tanh < 5e-7, "tanh: {worst_tanh:e}");
-        assert!(worst_sigmoid < 3e-7, "sigmoid: {worst_sigmoid:e}");
-        assert_eq!((tanh(1e4), tanh(-1e4), tanh(0.0)), (1.0, -1.0, 0.0));
-        assert!(tanh(f32::NAN).is_nan(), "NaN passes through");
     }
 }

@@ -17,13 +17,13 @@
 //! - Backpropagation through time over the whole unrolled sequence; for truncated BPTT carry
 //!   the returned state into the next chunk with `detach()` (see the tests).
 
-mod cell;
+mod cell_params;
 mod cells;
 mod kernels;
 mod lstm_sequence;
 mod sequence;
 
-pub use cell::{CellKind, CellParams, RnnNonlinearity};
+pub use cell_params::{CellKind, CellParams, RnnNonlinearity};
 pub use cells::{GruCell, LstmCell, RnnCell};
 pub use sequence::{Gru, Lstm, RecurrentConfig, Rnn};
 

@@ -5,12 +5,12 @@
 //! are allocated and summed step by step.
 
 use nabla_tensor::elementwise::contiguous;
-use nabla_tensor::linalg::{PackedRhs, matmul_packed, matmul_slices};
+use nabla_tensor::linalg::{Matrix, PackedRhs, matmul_into, matmul_packed};
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result, buffers};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
-use crate::kernels::{sigmoid, tanh};
+use nabla_tensor::math::{logistic as sigmoid, tanh};
 
 /// The op: inputs `x` `[T, B, I]`, `h0` and `c0` `[B, H]`, `weight_ih` `[4H, I]`,
 /// `weight_hh` `[4H, H]`, and optionally `bias_ih` and `bias_hh` `[4H]`; output `[T, B, 2H]`
@@ -98,7 +98,7 @@ impl Op for LstmSequence {
         let step_gates_len = batch * width;
         // Every step's input products at once, with both biases.
         let mut gates = buffers::buffer(rows * width);
-        matmul_slices(rows, width, input, &x, false, &w_ih, true, &mut gates);
+        matmul_into([rows, width, input], Matrix::plain(&x), Matrix::transposed(&w_ih), &mut gates);
         if inputs.len() > 5 {
             let (b_ih, b_hh) = (contiguous(inputs[5]), contiguous(inputs[6]));
             let bias: Vec<f32> = b_ih.iter().zip(b_hh.iter()).map(|(a, b)| a + b).collect();
@@ -160,7 +160,7 @@ impl Op for LstmSequence {
         };
         let dx = needs[0].then(|| {
             let mut dx = buffers::buffer(rows * input);
-            matmul_slices(rows, input, width, &d_gates, false, &w_ih, false, &mut dx);
+            matmul_into([rows, input, width], Matrix::plain(&d_gates), Matrix::plain(&w_ih), &mut dx);
             data(&[steps, batch, input], dx)
         });
         // Both weight gradients in one product, `d_gatesᵀ · [x | h_prev]`, so that `d_gates`
@@ -181,7 +181,7 @@ impl Op for LstmSequence {
                 }
             }
             let mut both = buffers::buffer(width * joined);
-            matmul_slices(width, joined, rows, &d_gates, true, &operands, false, &mut both);
+            matmul_into([width, joined, rows], Matrix::transposed(&d_gates), Matrix::plain(&operands), &mut both);
             buffers::give(operands);
             let columns = |from: usize, len: usize| {
                 let mut values = buffers::buffer(width * len);

@@ -6,7 +6,7 @@ use nabla_nn::{Dropout, Module, ModuleRng, TensorKind, Visit, child_name};
 use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
-use crate::cell::{CellKind, CellParams, RnnNonlinearity};
+use crate::cell_params::{CellKind, CellParams, RnnNonlinearity};
 use crate::lstm_sequence::LstmSequence;
 
 /// The options of a sequence module, PyTorch's defaults.

@@ -4,7 +4,7 @@
 //! more time than the products (9% of a style-transfer step, W7).
 
 use nabla_tensor::elementwise::contiguous;
-use nabla_tensor::linalg::matmul_slices;
+use nabla_tensor::linalg::{Matrix, matmul_into};
 use nabla_tensor::ndarray::{ArrayD, IxDyn};
 use nabla_tensor::{BackwardContext, Data, Op, Result, buffers};
 
@@ -23,7 +23,7 @@ impl Op for GramOp {
         let f = contiguous(inputs[0]);
         let mut g = buffers::buffer(n * c * c);
         for (g, f) in g.chunks_exact_mut(c * c).zip(f.chunks_exact(c * l)) {
-            matmul_slices(c, c, l, f, false, f, true, g);
+            matmul_into([c, c, l], Matrix::plain(f), Matrix::transposed(f), g);
             g.iter_mut().for_each(|v| *v /= self.scale);
         }
         Ok(ArrayD::from_shape_vec(IxDyn(&[n, c, c]), g).expect("N×C×C").into_shared())
@@ -38,7 +38,7 @@ impl Op for GramOp {
             for (i, row) in symmetric.chunks_exact_mut(c).enumerate() {
                 row.iter_mut().enumerate().for_each(|(j, s)| *s = (dg[i * c + j] + dg[j * c + i]) / self.scale);
             }
-            matmul_slices(c, l, c, &symmetric, false, f, false, df);
+            matmul_into([c, l, c], Matrix::plain(&symmetric), Matrix::plain(f), df);
         }
         Ok(vec![Some(ArrayD::from_shape_vec(IxDyn(&[n, c, l]), df).expect("N×C×L").into_shared())])
     }

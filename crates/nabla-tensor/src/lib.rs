@@ -82,7 +82,7 @@ pub use parallel::{on_pool, set_thread_count};
 pub use sample::{SamplingOptions, multinomial, sample_logits};
 /// Matrix multiply on plain slices, for fused op kernels.
 pub mod linalg {
-    pub use crate::kernels::gemm::{PackedRhs, matmul_packed, matmul_slices};
+    pub use crate::kernels::gemm::{Matrix, PackedRhs, matmul_into, matmul_packed};
 }
 
 /// Defines a kernel function that runs compiled for AVX-512 on CPUs that have it, and as

@@ -79,13 +79,11 @@ pub fn probabilities(model: &Sequential, x: &Tensor) -> Result<Vec<f32>> {
 
 /// The cell centres of a [`GRID`] × [`GRID`] map over [`RANGE`]², rows bottom to top:
 /// `[GRID², 2]`.
-///
-/// # Errors
-/// None in practice (the shape is right by construction).
-pub fn grid() -> Result<Tensor> {
+pub fn grid() -> Tensor {
     let step = (RANGE.1 - RANGE.0) / GRID as f64;
     let at = |i: usize| (RANGE.0 + i as f64 * step + step / 2.0) as f32;
-    Tensor::from_vec((0..GRID * GRID).flat_map(|i| [at(i % GRID), at(i / GRID)]).collect(), &[GRID * GRID, 2])
+    let points = (0..GRID * GRID).flat_map(|i| [at(i % GRID), at(i / GRID)]).collect();
+    Tensor::from_vec(points, &[GRID * GRID, 2]).expect("two coordinates per cell")
 }
 
 /// A map panel of `outputs` over the [`grid`], with the data's points.

@@ -26,10 +26,7 @@ pub struct Layer {
 }
 
 /// The layers, initialised as PyTorch's default (sigmoid) or He's (ReLU).
-///
-/// # Errors
-/// None in practice (the shapes are right by construction).
-pub fn build(activation: Activation, rng: &mut StdRng) -> Result<Vec<Layer>> {
+fn build(activation: Activation, rng: &mut StdRng) -> Result<Vec<Layer>> {
     WIDTHS
         .windows(2)
         .map(|w| {

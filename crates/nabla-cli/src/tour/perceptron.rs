@@ -17,7 +17,7 @@ pub fn run(context: &Context) -> Result<Section, CliError> {
     let best_xor = xor_accuracies.iter().copied().fold(0.0, f32::max) as f64;
     let (model, mlp_accuracy, loss_value) = mlp_on_xor(0, steps)?;
 
-    let cells = grid()?;
+    let cells = grid();
     let and_accuracy = crate::topics::perceptron::accuracy(&on_and.predict(&and.x)?, &and);
     let map = RegionMap::new("Decision regions", RANGE, RANGE)
         .panel(panel(format!("perceptron, AND: {:.0}%", and_accuracy * 100.0), &on_and.predict(&cells)?, &and))

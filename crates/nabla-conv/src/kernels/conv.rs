@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use nabla_tensor::buffers;
 use nabla_tensor::elementwise::{contiguous, zeros_written};
-use nabla_tensor::linalg::matmul_slices;
+use nabla_tensor::linalg::{Matrix, matmul_into};
 use nabla_tensor::{BackwardContext, Data, Error, Op, Result};
 use rayon::prelude::*;
 
@@ -164,13 +164,13 @@ impl Layout {
                 self.unfold_with(block, offsets, x, cols, columns);
                 // The first block's product is written in place, the others added.
                 let product = if index == 0 { &mut *dw } else { &mut block_dw[..] };
-                matmul_slices(out_channels, rows, columns, block_dy, false, cols, true, product);
+                matmul_into([out_channels, rows, columns], Matrix::plain(block_dy), Matrix::transposed(cols), product);
                 if index > 0 {
                     dw.iter_mut().zip(&block_dw).for_each(|(sum, value)| *sum += value);
                 }
             }
             if let Some(dx) = dx.as_deref_mut() {
-                matmul_slices(rows, columns, out_channels, w, true, block_dy, false, cols);
+                matmul_into([rows, columns, out_channels], Matrix::transposed(w), Matrix::plain(block_dy), cols);
                 self.fold_with(block, offsets, cols, dx, columns);
             }
         }
@@ -193,7 +193,7 @@ impl Layout {
                 let mut cols = buffers::buffer(rows * columns);
                 im2col(block, offsets, x, &mut cols, columns);
                 let mut block_y = buffers::buffer(out_channels * columns);
-                matmul_slices(out_channels, columns, rows, w, false, &cols, false, &mut block_y);
+                matmul_into([out_channels, columns, rows], Matrix::plain(w), Matrix::plain(&cols), &mut block_y);
                 buffers::give(cols);
                 (block.first_row * block.positions.1, block_y)
             })
@@ -406,7 +406,12 @@ impl Op for ConvOp {
                 if transposed {
                     // cols = W_gᵀ x_g, folded into each output image.
                     let w_g = &w[group * cig * rows..(group + 1) * cig * rows];
-                    matmul_slices(rows, columns, cig, w_g, true, &x_planes.side_by_side(x), false, &mut cols);
+                    matmul_into(
+                        [rows, columns, cig],
+                        Matrix::transposed(w_g),
+                        Matrix::plain(&x_planes.side_by_side(x)),
+                        &mut cols,
+                    );
                     for (image, out) in out.chunks_mut(out_len).enumerate() {
                         layout.fold(&cols[image * positions..], out_planes.of_image_mut(out), columns);
                     }
@@ -420,8 +425,9 @@ impl Op for ConvOp {
                     for (image, x) in x.chunks(in_len).enumerate() {
                         layout.unfold(x_planes.of_image(x), &mut cols[image * positions..], columns);
                     }
-                    out_planes
-                        .write_side_by_side(out, |y| matmul_slices(cog, columns, rows, w_g, false, &cols, false, y));
+                    out_planes.write_side_by_side(out, |y| {
+                        matmul_into([cog, columns, rows], Matrix::plain(w_g), Matrix::plain(&cols), y)
+                    });
                 }
             }
             if let Some(bias) = &bias {
@@ -473,12 +479,22 @@ impl Op for ConvOp {
                         }
                         if need_dx {
                             x_planes.write_side_by_side(dx, |dx_g| {
-                                matmul_slices(cig, columns, rows, &w[w_range.clone()], false, &cols, false, dx_g)
+                                matmul_into(
+                                    [cig, columns, rows],
+                                    Matrix::plain(&w[w_range.clone()]),
+                                    Matrix::plain(&cols),
+                                    dx_g,
+                                )
                             });
                         }
                         if need_dw {
                             let x_g = x_planes.side_by_side(x);
-                            matmul_slices(cig, rows, columns, &x_g, false, &cols, true, &mut dw[w_range]);
+                            matmul_into(
+                                [cig, rows, columns],
+                                Matrix::plain(&x_g),
+                                Matrix::transposed(&cols),
+                                &mut dw[w_range],
+                            );
                         }
                     } else {
                         // y_g = W_g im2col(x_g): dW_g = dy_g im2col(x_g)ᵀ; dx_g = col2im(W_gᵀ dy_g).
@@ -494,10 +510,20 @@ impl Op for ConvOp {
                             for (image, x) in x.chunks(in_len).enumerate() {
                                 layout.unfold(x_planes.of_image(x), &mut cols[image * positions..], columns);
                             }
-                            matmul_slices(cog, rows, columns, &dy_g, false, &cols, true, &mut dw[w_range.clone()]);
+                            matmul_into(
+                                [cog, rows, columns],
+                                Matrix::plain(&dy_g),
+                                Matrix::transposed(&cols),
+                                &mut dw[w_range.clone()],
+                            );
                         }
                         if need_dx {
-                            matmul_slices(rows, columns, cog, &w[w_range], true, &dy_g, false, &mut cols);
+                            matmul_into(
+                                [rows, columns, cog],
+                                Matrix::transposed(&w[w_range]),
+                                Matrix::plain(&dy_g),
+                                &mut cols,
+                            );
                             for (image, dx) in dx.chunks_mut(in_len).enumerate() {
                                 layout.fold(&cols[image * positions..], x_planes.of_image_mut(dx), columns);
                             }

@@ -218,28 +218,39 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
     }
 }
 
-/// `c = op(a) · op(b)` for one `m×k` by `k×n` product into the row-major `m×n` slice `c`:
-/// `a` is row-major `[m, k]`, or `[k, m]` when `a_transposed`; likewise `b` `[k, n]` or
-/// `[n, k]`. The kernel under `Tensor::matmul`, public for fused ops (convolution, `Linear`).
+/// A matrix operand of [`matmul_into`]: row-major values, stored as the matrix itself
+/// ([`Matrix::plain`]) or as its transpose ([`Matrix::transposed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Matrix<'a> {
+    pub values: &'a [f32],
+    pub transposed: bool,
+}
+
+impl<'a> Matrix<'a> {
+    /// The matrix, row-major.
+    pub fn plain(values: &'a [f32]) -> Self {
+        Matrix { values, transposed: false }
+    }
+
+    /// The matrix's transpose, row-major: `Aᵀ` read as `A` without a copy.
+    pub fn transposed(values: &'a [f32]) -> Self {
+        Matrix { values, transposed: true }
+    }
+}
+
+/// `c = a · b` for one `m×k` by `k×n` product (`[m, n, k]`) into the row-major `m×n` slice
+/// `c`; each operand is plain (`a` `[m, k]`, `b` `[k, n]`) or stored transposed (`[k, m]`,
+/// `[n, k]`). The kernel under `Tensor::matmul`, public for fused ops (convolution, `Linear`).
 /// Like `Tensor::matmul`, it splits one product across threads from 2^24 multiply-adds; called
 /// from inside a parallel loop (a convolution's images), rayon lends the split to idle threads,
 /// so a batch of one image still uses every core.
 ///
 /// # Panics
 /// When a slice is shorter than its matrix (a bug in the calling kernel).
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_slices(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &[f32],
-    a_transposed: bool,
-    b: &[f32],
-    b_transposed: bool,
-    c: &mut [f32],
-) {
+pub fn matmul_into([m, n, k]: [usize; 3], a: Matrix<'_>, b: Matrix<'_>, c: &mut [f32]) {
+    let (a, a_transposed, b, b_transposed) = (a.values, a.transposed, b.values, b.transposed);
     let threads = if m * n * k < PARALLEL_WORK { 1 } else { rayon::current_num_threads() };
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul_slices: slice shorter than its matrix");
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul_into: slice shorter than its matrix");
     if m * n == 0 {
         return;
     }

@@ -1,6 +1,6 @@
-//! One recurrent step: the parameters of a cell (PyTorch's `weight_ih`, `weight_hh`,
-//! `bias_ih`, `bias_hh`), the input-side gate matmul (which a sequence does for all steps at
-//! once), and the hidden-side matmul plus the fused element-wise kernel.
+//! The weights of one recurrent cell (`CellParams`: PyTorch's `weight_ih`, `weight_hh`,
+//! `bias_ih`, `bias_hh`) and one step with them: the input-side gate matmul (which a sequence
+//! does for all steps at once), then the hidden-side matmul and the fused element-wise kernel.
 
 use nabla_activations::{relu, tanh};
 use nabla_nn::Module;
