@@ -1,6 +1,6 @@
 //! Convolutions, pooling and batch norm against PyTorch: outputs, input and parameter
-//! gradients, running statistics (`tests/golden/README.md`), to 1e-5 relative (the issue asks
-//! for 1e-4).
+//! gradients, running statistics (`tests/golden/README.md`), to 1e-5 relative (the target is
+//! 1e-4).
 
 use nabla_conv::*;
 use nabla_nn::{BatchNormConfig, Module};

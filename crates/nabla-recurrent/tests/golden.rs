@@ -1,5 +1,5 @@
 //! Cells and multi-layer, bidirectional sequence modules against PyTorch: outputs, final
-//! states, input, state and parameter gradients, to 1e-4 relative (the bar; they match
+//! states, input, state and parameter gradients, to 1e-4 relative (the target; they match
 //! to 1e-5 as well, see TIGHT below).
 
 use std::collections::HashMap;
