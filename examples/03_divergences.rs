@@ -8,50 +8,11 @@
 //! overlapping — its gradient vanishes, which is why a GAN whose discriminator separates the
 //! data from the generator's samples gives the generator almost no signal.
 //!
-//! Writes `docs/images/divergences.png`. Run with `cargo run --release --example 03_divergences`.
+//! The experiment is `nabla_cli::topics::divergences`, which the tour runs too. Writes
+//! `docs/images/divergences.png`. Run with `cargo run --release --example 03_divergences`.
 
-use nabla::Tensor;
-use nabla::losses::{js_divergence, kl_divergence};
 use nabla::plot::{LineChart, Series};
-use nabla::tensor::Result;
-
-const GRID_START: f64 = -10.0;
-const GRID_STEP: f64 = 0.05;
-const GRID_POINTS: usize = 601; // -10 … 20
-const SIGMA_P: f64 = 2.0;
-const SIGMA_Q: f64 = 1.5;
-
-/// N(mean, sigma²) discretised on the grid: probabilities proportional to the density, summing to 1.
-fn gaussian(mean: f64, sigma: f64) -> Vec<f32> {
-    let density: Vec<f64> = (0..GRID_POINTS)
-        .map(|i| {
-            let x = GRID_START + i as f64 * GRID_STEP;
-            (-0.5 * ((x - mean) / sigma).powi(2)).exp()
-        })
-        .collect();
-    let total: f64 = density.iter().sum();
-    density.iter().map(|d| (d / total) as f32).collect()
-}
-
-/// The closed form KL(N(m1, s1²) ‖ N(m2, s2²)).
-fn gaussian_kl(m1: f64, s1: f64, m2: f64, s2: f64) -> f64 {
-    (s2 / s1).ln() + (s1 * s1 + (m1 - m2).powi(2)) / (2.0 * s2 * s2) - 0.5
-}
-
-/// For each shift μ: (μ, KL(p‖q), KL(q‖p), JS(p, q)), computed for all shifts in one call each.
-fn divergences(shifts: &[f64]) -> Result<Vec<(f64, f32, f32, f32)>> {
-    let p_rows: Vec<f32> = shifts.iter().flat_map(|_| gaussian(0.0, SIGMA_P)).collect();
-    let q_rows: Vec<f32> = shifts.iter().flat_map(|&mu| gaussian(mu, SIGMA_Q)).collect();
-    let p = Tensor::from_vec(p_rows, &[shifts.len(), GRID_POINTS])?;
-    let q = Tensor::from_vec(q_rows, &[shifts.len(), GRID_POINTS])?;
-    let (kl_pq, kl_qp, js) =
-        (kl_divergence(&p, &q, 1)?.to_vec(), kl_divergence(&q, &p, 1)?.to_vec(), js_divergence(&p, &q, 1)?.to_vec());
-    Ok(shifts.iter().enumerate().map(|(i, &mu)| (mu, kl_pq[i], kl_qp[i], js[i])).collect())
-}
-
-fn shifts() -> Vec<f64> {
-    (0..=32).map(|i| i as f64 * 0.5).collect()
-}
+use nabla_cli::topics::divergences::{SIGMA_P, SIGMA_Q, divergences, gaussian_kl, shifts};
 
 /// Runs on rayon's pool, as the README recommends (`nabla::tensor::on_pool`).
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {

@@ -1,34 +1,19 @@
-//! Tour topic 3: KL is asymmetric and unbounded, JS saturates at ln 2, as two Gaussians part.
+//! Tour topic 3: KL is asymmetric and unbounded, JS saturates at ln 2, as two Gaussians part
+//! ([`topics::divergences`](crate::topics::divergences)).
 
-use nabla_losses::{js_divergence, kl_divergence};
 use nabla_plot::{LineChart, Series};
-use nabla_tensor::Tensor;
 
 use super::Context;
 use crate::error::CliError;
 use crate::report::Section;
-
-const GRID_START: f64 = -10.0;
-const GRID_STEP: f64 = 0.05;
-const GRID_POINTS: usize = 601;
-
-/// N(mean, sigma²) as probabilities on the grid.
-fn gaussian(mean: f64, sigma: f64) -> Vec<f32> {
-    let density: Vec<f64> =
-        (0..GRID_POINTS).map(|i| (-0.5 * ((GRID_START + i as f64 * GRID_STEP - mean) / sigma).powi(2)).exp()).collect();
-    let total: f64 = density.iter().sum();
-    density.iter().map(|d| (d / total) as f32).collect()
-}
+use crate::topics::divergences::{SIGMA_P, SIGMA_Q, divergences, gaussian_kl, shifts};
 
 pub fn run(context: &Context) -> Result<Section, CliError> {
-    let shifts: Vec<f64> = (0..=32).map(|i| i as f64 * 0.5).collect();
-    let rows = |f: &dyn Fn(f64) -> Vec<f32>| -> nabla_tensor::Result<Tensor> {
-        Tensor::from_vec(shifts.iter().flat_map(|&mu| f(mu)).collect(), &[shifts.len(), GRID_POINTS])
-    };
-    let p = rows(&|_| gaussian(0.0, 2.0))?;
-    let q = rows(&|mu| gaussian(mu, 1.5))?;
-    let (kl_pq, kl_qp, js) =
-        (kl_divergence(&p, &q, 1)?.to_vec(), kl_divergence(&q, &p, 1)?.to_vec(), js_divergence(&p, &q, 1)?.to_vec());
+    let shifts = shifts();
+    let rows = divergences(&shifts)?;
+    let kl_pq: Vec<f32> = rows.iter().map(|r| r.1).collect();
+    let kl_qp: Vec<f32> = rows.iter().map(|r| r.2).collect();
+    let js: Vec<f32> = rows.iter().map(|r| r.3).collect();
     let series = |label: &str, values: &[f32]| {
         Series::new(label, shifts.iter().zip(values).map(|(&mu, &v)| (mu, v as f64)).collect())
     };
@@ -47,7 +32,7 @@ pub fn run(context: &Context) -> Result<Section, CliError> {
     let at_two = 4; // μ = 2
     let ln2 = std::f32::consts::LN_2;
     let last = shifts.len() - 1;
-    let exact_pq = (1.5f64 / 2.0).ln() + (4.0 + 4.0) / (2.0 * 2.25) - 0.5;
+    let exact_pq = gaussian_kl(0.0, SIGMA_P, shifts[at_two], SIGMA_Q);
     Ok(Section::new(
         "divergences",
         "Kullback–Leibler and Jensen–Shannon divergences",
