@@ -3,6 +3,7 @@
 //! loop exists once.
 
 pub mod adding;
+pub mod autoencoder;
 pub mod divergences;
 pub mod gan_ring;
 pub mod mnist;

@@ -1,35 +1,22 @@
-//! Tour topic 7: a dense autoencoder reconstructs MNIST digits through a 64-number code.
+//! Tour topic 7: a dense autoencoder reconstructs MNIST digits through a 64-number code
+//! ([`topics::autoencoder`](crate::topics::autoencoder)).
 
-use nabla_losses::{Reduction, mse};
+use nabla_generative::Noise;
 use nabla_tensor::Tensor;
-use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla_train::TrainerConfig;
 
 use super::Context;
 use crate::error::CliError;
-use crate::models::{self, ModelKind};
 use crate::report::Section;
-use crate::train::fit;
+use crate::topics::autoencoder::{input, mean_image_error, train};
 
 pub fn run(context: &Context) -> Result<Section, CliError> {
     let epochs = if context.quick { 5 } else { 10 };
-    let data = ModelKind::Autoencoder.training_data(&context.mnist)?;
-    let model = models::autoencoder(1e-3, &mut StdRng::seed_from_u64(0))?;
-    let config = TrainerConfig {
-        out_dir: Some(context.out.join("autoencoder")),
-        grid: 32,
-        progress_every: 10,
-        ..TrainerConfig::new(epochs, 128)
-    };
-    let mean_image = data.inputs.mean(&[0], true)?;
-    let model = fit(model, data, config, None, "autoencoder")?;
-
-    let test = context.mnist.test.images.flatten(1, -1)?;
-    let test_mse = mse(&model.reconstruct(&test)?, &test, Reduction::Mean)?.item()? as f64;
-    let mean_image = mean_image.broadcast_to(test.shape())?;
-    let baseline = mse(&mean_image, &test, Reduction::Mean)?.item()? as f64;
+    let out = Some(context.out.join("autoencoder"));
+    let (model, history) = train(&context.mnist, epochs, Noise::None, false, 0, out, |_, _| {})?;
+    let test_mse = history.last().map_or(f32::NAN, |e| e.test_mse) as f64;
+    let baseline = mean_image_error(&context.mnist)?.1 as f64;
     let originals = context.mnist.test.images.narrow(0, 0, 16)?;
-    let reconstructions = model.reconstruct(&originals.flatten(1, -1)?)?.reshape(&[16, 1, 28, 28])?;
+    let reconstructions = model.reconstruct(&input(&originals, false)?)?.reshape(&[16, 1, 28, 28])?;
     nabla_data::image::write_png_grid(
         context.out.join("autoencoder_reconstructions.png"),
         &Tensor::concat(&[&originals, &reconstructions], 0)?,
