@@ -22,7 +22,7 @@ struct CharModel {
 }
 
 impl CharModel {
-    fn logits(&self, tokens: &Indices) -> nabla::Result<Tensor> {
+    fn logits(&self, tokens: &Indices) -> nabla::tensor::Result<Tensor> {
         let hidden = self.lstm.forward(&self.embedding.lookup(tokens)?)?;
         let logits = self.head.forward(&hidden)?;
         let vocab = logits.shape()[2] as isize;
