@@ -25,7 +25,7 @@
 //! use nabla_activations::{relu, softmax};
 //! use nabla_tensor::Tensor;
 //! let x = Tensor::from_vec(vec![-1.0, 0.0, 2.0], &[3])?;
-//! assert_eq!(relu(&x)?.to_vec(), vec![0.0, 0.0, 2.0]);
+//! assert_eq!(relu(&x).to_vec(), vec![0.0, 0.0, 2.0]);
 //! let p = softmax(&Tensor::from_vec(vec![100.0, 100.0], &[2])?, -1)?;
 //! assert_eq!(p.to_vec(), vec![0.5, 0.5]);
 //! # Ok::<(), nabla_tensor::Error>(())

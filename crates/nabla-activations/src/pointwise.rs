@@ -153,31 +153,22 @@ impl Pointwise for Kind {
     }
 }
 
-fn apply(x: &Tensor, kind: Kind) -> Result<Tensor> {
+fn apply(x: &Tensor, kind: Kind) -> Tensor {
     x.apply_pointwise(kind)
 }
 
 /// The logistic sigmoid `1 / (1 + e^-x)` (`torch.sigmoid`).
-///
-/// # Errors
-/// None in practice; the `Result` is the op convention.
-pub fn sigmoid(x: &Tensor) -> Result<Tensor> {
+pub fn sigmoid(x: &Tensor) -> Tensor {
     apply(x, Kind::Sigmoid)
 }
 
 /// The hyperbolic tangent (`torch.tanh`).
-///
-/// # Errors
-/// None in practice.
-pub fn tanh(x: &Tensor) -> Result<Tensor> {
+pub fn tanh(x: &Tensor) -> Tensor {
     apply(x, Kind::Tanh)
 }
 
 /// `max(x, 0)` (`F.relu`); the gradient at 0 is 0.
-///
-/// # Errors
-/// None in practice.
-pub fn relu(x: &Tensor) -> Result<Tensor> {
+pub fn relu(x: &Tensor) -> Tensor {
     apply(x, Kind::Relu)
 }
 
@@ -190,7 +181,7 @@ pub fn leaky_relu(x: &Tensor, slope: f32) -> Result<Tensor> {
     if !slope.is_finite() {
         return Err(Error::InvalidArgument { op: "leaky_relu", reason: format!("slope {slope} must be finite") });
     }
-    apply(x, Kind::LeakyRelu(slope))
+    Ok(apply(x, Kind::LeakyRelu(slope)))
 }
 
 /// `x` for `x > 0`, `alpha · (e^x - 1)` otherwise (`F.elu(x, alpha)`; PyTorch's default alpha is 1).
@@ -201,23 +192,17 @@ pub fn elu(x: &Tensor, alpha: f32) -> Result<Tensor> {
     if !alpha.is_finite() {
         return Err(Error::InvalidArgument { op: "elu", reason: format!("alpha {alpha} must be finite") });
     }
-    apply(x, Kind::Elu(alpha))
+    Ok(apply(x, Kind::Elu(alpha)))
 }
 
 /// The Gaussian error linear unit, exact form `x · Φ(x)` with `Φ` from erf (`F.gelu(x)`).
-///
-/// # Errors
-/// None in practice.
-pub fn gelu(x: &Tensor) -> Result<Tensor> {
+pub fn gelu(x: &Tensor) -> Tensor {
     apply(x, Kind::Gelu)
 }
 
 /// GELU's tanh approximation `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`
 /// (`F.gelu(x, approximate="tanh")`).
-///
-/// # Errors
-/// None in practice.
-pub fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
+pub fn gelu_tanh(x: &Tensor) -> Tensor {
     apply(x, Kind::GeluTanh)
 }
 
@@ -233,13 +218,10 @@ pub fn softplus(x: &Tensor, beta: f32, threshold: f32) -> Result<Tensor> {
             reason: format!("needs beta > 0 and finite values, got beta {beta}, threshold {threshold}"),
         });
     }
-    apply(x, Kind::Softplus { beta, threshold })
+    Ok(apply(x, Kind::Softplus { beta, threshold }))
 }
 
 /// The sigmoid-weighted linear unit `x · σ(x)` (`F.silu`, also called swish).
-///
-/// # Errors
-/// None in practice.
-pub fn silu(x: &Tensor) -> Result<Tensor> {
+pub fn silu(x: &Tensor) -> Tensor {
     apply(x, Kind::Silu)
 }

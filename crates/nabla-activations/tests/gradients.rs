@@ -14,16 +14,16 @@ fn spread() -> Tensor {
 #[test]
 fn element_wise_activations_pass_gradcheck() {
     let x = spread();
-    assert_gradients("sigmoid", |t| act::sigmoid(&t[0]), vec![x.clone()]);
-    assert_gradients("tanh", |t| act::tanh(&t[0]), vec![x.clone()]);
-    assert_gradients("relu", |t| act::relu(&t[0]), vec![x.clone()]);
+    assert_gradients("sigmoid", |t| Ok(act::sigmoid(&t[0])), vec![x.clone()]);
+    assert_gradients("tanh", |t| Ok(act::tanh(&t[0])), vec![x.clone()]);
+    assert_gradients("relu", |t| Ok(act::relu(&t[0])), vec![x.clone()]);
     assert_gradients("leaky_relu", |t| act::leaky_relu(&t[0], 0.1), vec![x.clone()]);
     assert_gradients("elu", |t| act::elu(&t[0], 0.7), vec![x.clone()]);
-    assert_gradients("gelu", |t| act::gelu(&t[0]), vec![x.clone()]);
-    assert_gradients("gelu_tanh", |t| act::gelu_tanh(&t[0]), vec![x.clone()]);
+    assert_gradients("gelu", |t| Ok(act::gelu(&t[0])), vec![x.clone()]);
+    assert_gradients("gelu_tanh", |t| Ok(act::gelu_tanh(&t[0])), vec![x.clone()]);
     assert_gradients("softplus", |t| act::softplus(&t[0], 1.0, 20.0), vec![x.clone()]);
     assert_gradients("softplus beta 2, threshold 2", |t| act::softplus(&t[0], 2.0, 2.0), vec![x.clone()]);
-    assert_gradients("silu", |t| act::silu(&t[0]), vec![x]);
+    assert_gradients("silu", |t| Ok(act::silu(&t[0])), vec![x]);
 }
 
 #[test]
@@ -40,15 +40,15 @@ fn inputs_of_plus_minus_100_give_finite_values_and_gradients() {
     let x = Tensor::from_vec(vec![-100.0, -50.0, 0.0, 50.0, 100.0], &[5]).unwrap().requires_grad(true);
     type Activation = fn(&Tensor) -> nabla_tensor::Result<Tensor>;
     let all: [(&str, Activation); 11] = [
-        ("sigmoid", act::sigmoid),
-        ("tanh", act::tanh),
-        ("relu", act::relu),
+        ("sigmoid", |x| Ok(act::sigmoid(x))),
+        ("tanh", |x| Ok(act::tanh(x))),
+        ("relu", |x| Ok(act::relu(x))),
         ("leaky_relu", |x| act::leaky_relu(x, 0.01)),
         ("elu", |x| act::elu(x, 1.0)),
-        ("gelu", act::gelu),
-        ("gelu_tanh", act::gelu_tanh),
+        ("gelu", |x| Ok(act::gelu(x))),
+        ("gelu_tanh", |x| Ok(act::gelu_tanh(x))),
         ("softplus", |x| act::softplus(x, 1.0, 20.0)),
-        ("silu", act::silu),
+        ("silu", |x| Ok(act::silu(x))),
         ("softmax", |x| act::softmax(x, 0)),
         ("log_softmax", |x| act::log_softmax(x, 0)),
     ];
@@ -58,7 +58,7 @@ fn inputs_of_plus_minus_100_give_finite_values_and_gradients() {
         let g = y.backward_with(&Tensor::ones(&[5])).unwrap();
         assert!(g.get(&x).unwrap().to_vec().iter().all(|v| v.is_finite()), "{name} gradient");
     }
-    let tiny = act::sigmoid(&x).unwrap().to_vec()[0];
+    let tiny = act::sigmoid(&x).to_vec()[0];
     assert!(tiny > 0.0 && tiny < 1e-43, "sigmoid(-100) = e^-100 ≈ 3.7e-44 (a denormal), got {tiny}");
     assert_eq!(act::log_softmax(&x, 0).unwrap().to_vec()[0], -200.0);
 }

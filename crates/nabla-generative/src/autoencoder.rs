@@ -119,7 +119,7 @@ impl Autoencoder {
     /// # Errors
     /// Shape errors from the layers.
     pub fn decode(&self, code: &Tensor) -> Result<Tensor> {
-        nabla_activations::sigmoid(&self.decoder.forward(code)?)
+        Ok(nabla_activations::sigmoid(&self.decoder.forward(code)?))
     }
 
     /// `decode(encode(x))`, without recording a graph.

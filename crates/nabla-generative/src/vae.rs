@@ -84,7 +84,7 @@ impl Vae {
     /// # Errors
     /// Shape errors from the layers.
     pub fn decode(&self, code: &Tensor) -> Result<Tensor> {
-        nabla_activations::sigmoid(&self.decoder.forward(code)?)
+        Ok(nabla_activations::sigmoid(&self.decoder.forward(code)?))
     }
 
     /// The decoded mean code of each input (no graph recorded).

@@ -29,15 +29,15 @@ impl Activation {
     /// Those of the function (an axis out of range for softmax).
     pub fn apply(self, x: &Tensor) -> Result<Tensor> {
         match self {
-            Activation::Relu => act::relu(x),
-            Activation::Sigmoid => act::sigmoid(x),
-            Activation::Tanh => act::tanh(x),
+            Activation::Relu => Ok(act::relu(x)),
+            Activation::Sigmoid => Ok(act::sigmoid(x)),
+            Activation::Tanh => Ok(act::tanh(x)),
             Activation::LeakyRelu(slope) => act::leaky_relu(x, slope),
             Activation::Elu(alpha) => act::elu(x, alpha),
-            Activation::Gelu => act::gelu(x),
-            Activation::GeluTanh => act::gelu_tanh(x),
+            Activation::Gelu => Ok(act::gelu(x)),
+            Activation::GeluTanh => Ok(act::gelu_tanh(x)),
             Activation::Softplus => act::softplus(x, 1.0, 20.0),
-            Activation::Silu => act::silu(x),
+            Activation::Silu => Ok(act::silu(x)),
             Activation::Softmax(axis) => act::softmax(x, axis),
             Activation::LogSoftmax(axis) => act::log_softmax(x, axis),
         }

@@ -139,8 +139,8 @@ impl CellParams {
     pub fn step(&self, kind: CellKind, gi: &Tensor, state: &[Tensor]) -> Result<Vec<Tensor>> {
         let gh = CellParams::affine(&state[0], &self.weight_hh, self.bias_hh.as_ref())?;
         match kind {
-            CellKind::Rnn(RnnNonlinearity::Tanh) => Ok(vec![tanh(&gi.add(&gh)?)?]),
-            CellKind::Rnn(RnnNonlinearity::Relu) => Ok(vec![relu(&gi.add(&gh)?)?]),
+            CellKind::Rnn(RnnNonlinearity::Tanh) => Ok(vec![tanh(&gi.add(&gh)?)]),
+            CellKind::Rnn(RnnNonlinearity::Relu) => Ok(vec![relu(&gi.add(&gh)?)]),
             CellKind::Lstm => {
                 let h = self.hidden();
                 let both = Tensor::apply(LstmStep, &[&gi.add(&gh)?, &state[1]])?;

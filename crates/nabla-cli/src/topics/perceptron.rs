@@ -74,7 +74,7 @@ pub fn mlp_on_xor(seed: u64, steps: usize) -> Result<(Sequential, f32, f32)> {
 /// # Errors
 /// Shape errors.
 pub fn probabilities(model: &Sequential, x: &Tensor) -> Result<Vec<f32>> {
-    Ok(sigmoid(&no_grad(|| model.forward(x))?)?.to_vec())
+    Ok(sigmoid(&no_grad(|| model.forward(x))?).to_vec())
 }
 
 /// The cell centres of a [`GRID`] × [`GRID`] map over [`RANGE`]², rows bottom to top:

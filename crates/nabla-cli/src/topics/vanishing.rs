@@ -61,8 +61,8 @@ pub fn forward(layers: &[Layer], activation: Activation, x: &Tensor) -> Result<T
         h = h.matmul(&layer.weight.t()?)?.add(&layer.bias)?;
         if i + 1 < layers.len() {
             h = match activation {
-                Activation::Sigmoid => sigmoid(&h)?,
-                Activation::Relu => relu(&h)?,
+                Activation::Sigmoid => sigmoid(&h),
+                Activation::Relu => relu(&h),
             };
         }
     }

@@ -84,7 +84,7 @@ impl Pointwise for Kind {
 
 impl Tensor {
     fn unary(&self, kind: Kind) -> Result<Tensor> {
-        self.apply_pointwise(kind)
+        Ok(self.apply_pointwise(kind))
     }
 
     /// `-self`.
