@@ -7,7 +7,7 @@ use nabla_data::{Batch, MNIST_MEAN, MNIST_STD, MnistSplit, TensorDataset, normal
 use nabla_losses::{CrossEntropyOptions, cross_entropy};
 use nabla_nn::{
     Activation, Linear, LinearConfig, MlpConfig, Module, ModuleRng, Sequential, TensorKind, Visit, child_name,
-    load_rng_states_of, load_state_dict, mlp, prefixed, rng_states_of, state_dict_of, state_dict_part,
+    load_rng_states_of, load_state_dict, mlp, parameters_of, prefixed, rng_states_of, state_dict_of, state_dict_part,
 };
 use nabla_optim::{AdamConfig, LrSchedule, Optimizer};
 use nabla_recurrent::{Gru, Lstm, RecurrentConfig, Rnn, RnnNonlinearity};
@@ -105,7 +105,7 @@ impl Classifier {
                 head: Linear::new(LinearConfig::new(HIDDEN, 10), rng)?,
             },
         };
-        let optimizer = Optimizer::adam(network.parameters(), AdamConfig { lr, ..Default::default() })?;
+        let optimizer = Optimizer::adam(parameters_of(&network), AdamConfig { lr, ..Default::default() })?;
         Ok(Classifier { architecture, network, optimizer, base_lr: lr, schedule: None, steps: 0 })
     }
 
@@ -168,18 +168,6 @@ impl Classifier {
             correct += predicted.iter().zip(&split.labels[start..]).filter(|(p, l)| **p == **l as usize).count();
         }
         Ok(correct as f32 / split.len().max(1) as f32)
-    }
-}
-
-impl Network {
-    fn parameters(&self) -> Vec<Tensor> {
-        let mut out = Vec::new();
-        self.visit("", &mut |_, t, kind| {
-            if kind == TensorKind::Parameter {
-                out.push(t.clone());
-            }
-        });
-        out
     }
 }
 

@@ -39,7 +39,9 @@ pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::{Linear, LinearConfig};
 pub use mlp::{MlpConfig, mlp};
-pub use module::{Module, TensorKind, Visit, child_name, load_rng_states_of, rng_states_of, state_dict_of};
+pub use module::{
+    Module, TensorKind, Visit, child_name, load_rng_states_of, parameters_of, rng_states_of, state_dict_of,
+};
 /// `#[derive(Module)]`: writes [`Visit`] from a struct's fields (see the [`nabla_derive`] crate
 /// for the field attributes).
 pub use nabla_derive::Module;

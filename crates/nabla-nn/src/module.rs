@@ -80,7 +80,7 @@ pub trait Module: Visit + Send + Sync {
 
     /// Every parameter (what an optimizer takes).
     fn parameters(&self) -> Vec<Tensor> {
-        self.named_parameters().into_iter().map(|(_, t)| t).collect()
+        parameters_of(self)
     }
 
     /// Parameters and buffers by name: what a state dict holds.
@@ -109,6 +109,17 @@ pub trait Module: Visit + Send + Sync {
 pub fn state_dict_of(parts: &(impl Visit + ?Sized)) -> Vec<(String, Tensor)> {
     let mut out = Vec::new();
     parts.visit("", &mut |name, t, _| out.push((name, t.clone())));
+    out
+}
+
+/// Every parameter, for anything with a [`Visit`] (what an optimizer takes).
+pub fn parameters_of(parts: &(impl Visit + ?Sized)) -> Vec<Tensor> {
+    let mut out = Vec::new();
+    parts.visit("", &mut |_, t, kind| {
+        if kind == TensorKind::Parameter {
+            out.push(t.clone());
+        }
+    });
     out
 }
 

@@ -298,6 +298,14 @@ impl<M: Trainable> Trainer<M> {
         self.loader.batches_per_epoch()
     }
 
+    /// The mean of loss `column` (in [`Trainable::loss_names`]' order) over the last epoch's
+    /// worth of steps; NaN before a whole epoch has run.
+    pub fn last_epoch_mean(&self, column: usize) -> f32 {
+        let per_epoch = self.steps_per_epoch();
+        let Some(start) = self.history.len().checked_sub(per_epoch) else { return f32::NAN };
+        self.history[start..].iter().map(|row| row[column]).sum::<f32>() / per_epoch as f32
+    }
+
     /// The model, ending the run.
     pub fn into_model(self) -> M {
         self.model
@@ -321,11 +329,6 @@ impl<M: Trainable> Trainer<M> {
     /// The fixed input of the sample grids.
     pub fn fixed_input(&self) -> &Batch {
         &self.fixed
-    }
-
-    /// The data set being trained on.
-    pub fn data(&self) -> &TensorDataset {
-        &self.data
     }
 
     /// Trains to the end of the last epoch (see [`Trainer::run_for`]).

@@ -93,8 +93,7 @@ pub fn train(
     let mut history = Vec::with_capacity(epochs);
     for epoch in 1..=epochs {
         trainer.run_for(trainer.steps_per_epoch())?;
-        let losses = &trainer.history()[trainer.history().len() - trainer.steps_per_epoch()..];
-        let train_bce = losses.iter().map(|row| row[0]).sum::<f32>() / losses.len() as f32;
+        let train_bce = trainer.last_epoch_mean(0);
         let (test_bce, test_mse) = test_error(trainer.model(), &mnist.test, convolutional)?;
         let record = Epoch { train_bce, test_bce, test_mse };
         on_epoch(epoch, &record);

@@ -47,8 +47,7 @@ pub fn train(
     for epoch in 1..=epochs {
         let start = Instant::now();
         trainer.run_for(trainer.steps_per_epoch())?;
-        let losses = &trainer.history()[trainer.history().len() - trainer.steps_per_epoch()..];
-        let loss = losses.iter().map(|row| row[0]).sum::<f32>() / losses.len() as f32;
+        let loss = trainer.last_epoch_mean(0);
         let test_accuracy = trainer.model_mut().accuracy(&mnist.test)?;
         let record = Epoch { loss, test_accuracy, seconds: start.elapsed().as_secs_f64() };
         on_epoch(epoch, &record);
