@@ -1,22 +1,34 @@
 """nabla against PyTorch on docs/benchmarks.md's workloads, in one run on one machine.
 
 Setup (once; about 5 GB, a few minutes):
-    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch
+    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy threadpoolctl
 Run from the repository root:
-    /tmp/torchenv/bin/python benches/pytorch/compare.py [--threads 2] [--skip-nabla | --quick]
+    /tmp/torchenv/bin/python benches/pytorch/compare.py --quick [--threads 2] [--runs 5] [--isa avx2]
+    /tmp/torchenv/bin/python benches/pytorch/compare.py [--threads 2] [--skip-nabla]
     /tmp/torchenv/bin/python benches/pytorch/compare.py --memory [--threads 2]
 
-It runs nabla's criterion benches (`cargo bench`), then PyTorch's version of each workload
-with the same shapes, thread count and step definition, both with flush-to-zero, and prints
-each figure and the ratio nabla time / PyTorch time (below 1: nabla is faster). With --quick
-it times nabla with `nabla bench --json` instead (about 2 s a workload), alternating with
-PyTorch workload by workload. With --memory it compares peak resident memory instead: each
-side trains W4 (the DCGAN example's networks, batch 64) for 10 s in a process of its own.
+With --quick (the mode docs/performance.md's tables come from) it times nabla with
+`nabla bench --json` (about 2 s a workload) and PyTorch's version of each workload with the
+same shapes, thread count and step definition, both with flush-to-zero, alternating side by
+side and workload by workload, --runs times (5 by default: single runs on these machines vary
+by up to 30%). It prints each side's median and range and the ratio of the medians, nabla time /
+PyTorch time (below 1: nabla is faster), and numpy's OpenBLAS on W1 in the same rounds.
+
+--isa avx2 caps both sides at AVX2, to measure the AVX2 path on an AVX-512 machine: nabla with
+NABLA_ISA, PyTorch with ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS and ONEDNN_MAX_CPU_ISA,
+OpenBLAS with OPENBLAS_CORETYPE=Haswell. The script prints what each library reports it uses.
+--baseline BIN also times another nabla binary (an earlier commit's) in the same rounds.
+
+Without --quick it runs nabla's criterion benches (`cargo bench`), then PyTorch once. With
+--memory it compares peak resident memory instead: each side trains W4 (the DCGAN example's
+networks, batch 64) for 10 s in a process of its own.
 """
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -207,15 +219,123 @@ def nabla_w7_seconds():
     return (criterion_seconds("W7_style/6_steps") - criterion_seconds("W7_style/1_step")) / 5
 
 
-def nabla_bench_seconds(workload, threads):
+def nabla_bench_seconds(workload, threads, binary=None):
     """Seconds per step of one workload from `nabla bench --json` (W7 less its fixed cost)."""
     out = ROOT / "target" / "nabla-bench.json"
     subprocess.run(
-        [str(ROOT / "target" / "release" / "nabla"), "bench", "--only", workload, "--threads", str(threads),
+        [str(binary or ROOT / "target" / "release" / "nabla"), "bench", "--only", workload, "--threads", str(threads),
          "--seconds", "2", "--json", str(out)],
         check=True, stdout=subprocess.DEVNULL,
     )
     return json.loads(out.read_text())[0]["seconds_per_step"]
+
+
+# What --isa sets for each side. PyTorch reads its variables when it loads, so the script runs
+# itself again with them set.
+ISA_ENV = {
+    "avx2": {"NABLA_ISA": "avx2", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+             "ONEDNN_MAX_CPU_ISA": "AVX2"},
+    "avx512": {"NABLA_ISA": "avx512", "ATEN_CPU_CAPABILITY": "avx512", "MKL_ENABLE_INSTRUCTIONS": "AVX512",
+               "ONEDNN_MAX_CPU_ISA": "AVX512_CORE"},
+}
+
+NUMPY_W1 = """
+import sys, time
+import numpy as np
+try:
+    from threadpoolctl import threadpool_info
+    blas = [i for i in threadpool_info() if i.get("internal_api") == "openblas"]
+    kernel = f"OpenBLAS {blas[0]['version']}, {blas[0]['architecture']} kernel" if blas else "no OpenBLAS found"
+except ImportError:
+    kernel = "OpenBLAS (install threadpoolctl to see its kernel)"
+a, b = np.random.rand(1024, 1024).astype(np.float32), np.random.rand(1024, 1024).astype(np.float32)
+for _ in range(3):
+    a @ b
+calls, start = 0, time.perf_counter()
+while time.perf_counter() - start < 2:
+    a @ b
+    calls += 1
+print(kernel)
+print((time.perf_counter() - start) / calls)
+"""
+
+
+def numpy_w1_seconds(threads, isa):
+    """W1 with numpy's OpenBLAS in a child process: (seconds per product, the kernel it reports)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env["OPENBLAS_NUM_THREADS"] = str(threads)
+    if isa == "avx2":
+        env["OPENBLAS_CORETYPE"] = "Haswell"
+    try:
+        out = subprocess.run([sys.executable, "-c", NUMPY_W1], env=env, check=True, capture_output=True,
+                             text=True).stdout.splitlines()
+    except subprocess.CalledProcessError as error:
+        return None, f"numpy failed: {error.stderr.strip().splitlines()[-1:]}"
+    return float(out[-1]), out[-2]
+
+
+def pytorch_isa_report():
+    """What PyTorch says it runs: ATen's kernels, and oneDNN's ISA from its verbose log."""
+    probe = ("import torch; torch.nn.functional.conv2d(torch.rand(1, 1, 8, 8), torch.rand(1, 1, 3, 3)); "
+             "print('ATen CPU capability:', torch.backends.cpu.get_cpu_capability())")
+    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "ONEDNN_VERBOSE": "1"},
+                         capture_output=True, text=True).stdout.splitlines()
+    isa = [line.split("isa:", 1)[1].strip() for line in out if "isa:" in line]
+    aten = [line for line in out if line.startswith("ATen")]
+    mkl = os.environ.get("MKL_ENABLE_INSTRUCTIONS", "not capped (MKL picks the CPU's best)")
+    return f"{aten[0] if aten else 'ATen: ?'}; oneDNN ISA: {isa[0] if isa else '?'}; MKL_ENABLE_INSTRUCTIONS: {mkl}"
+
+
+def spread(values):
+    """`median (min–max)` of seconds, in ms."""
+    return f"{statistics.median(values) * 1e3:.2f} ({min(values) * 1e3:.2f}–{max(values) * 1e3:.2f})"
+
+
+def compare_quick(args):
+    """--runs rounds, each timing every workload on each side in turn; medians and ranges."""
+    subprocess.run(["cargo", "build", "--release", "-p", "nabla-cli"], cwd=ROOT, check=True)
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(0)
+    print(f"\nPyTorch {torch.__version__}, {args.threads} threads, flush-to-zero on, {args.runs} interleaved runs, "
+          f"instruction set: {args.isa or 'native'}")
+    print(f"PyTorch reports: {pytorch_isa_report()}")
+    print(f"nabla: NABLA_ISA={os.environ.get('NABLA_ISA', '(unset: the CPU best)')}")
+    sides = {"nabla": {}, "PyTorch": {}, "baseline": {}, "numpy": []}
+    blas_kernel = None
+    for run in range(args.runs):
+        for name, fn, _, _ in WORKLOADS:
+            key = name.split()[0]
+            sides["nabla"].setdefault(key, []).append(nabla_bench_seconds(key, args.threads))
+            if args.baseline:
+                sides["baseline"].setdefault(key, []).append(nabla_bench_seconds(key, args.threads, args.baseline))
+            sides["PyTorch"].setdefault(key, []).append(fn())
+            if key == "W1":
+                seconds, blas_kernel = numpy_w1_seconds(args.threads, args.isa)
+                if seconds is not None:
+                    sides["numpy"].append(seconds)
+        print(f"run {run + 1} of {args.runs} done", file=sys.stderr)
+    baseline = " baseline nabla, ms |" if args.baseline else ""
+    print(f"\n| workload | nabla, ms: median (range) |{baseline} PyTorch, ms: median (range) | ratio of medians |")
+    print("|---|---|---|---|" + ("---|" if args.baseline else ""))
+    for name, _, _, _ in WORKLOADS:
+        key = name.split()[0]
+        ours, theirs = sides["nabla"][key], sides["PyTorch"][key]
+        extra = f" {spread(sides['baseline'][key])} |" if args.baseline else ""
+        ratio = statistics.median(ours) / statistics.median(theirs)
+        print(f"| {name} | {spread(ours)} |{extra} {spread(theirs)} | {ratio:.2f} |")
+    flops = {"W1": 2 * 1024**3, "W6": 3 * 2 * 32 * 128 * 32 * 32 * 64 * 9}
+    for key, count in flops.items():
+        rates = {side: count / statistics.median(sides[side][key]) / 1e9 for side in ("nabla", "PyTorch")}
+        print(f"{key}: nabla {rates['nabla']:.0f} GFLOP/s, PyTorch {rates['PyTorch']:.0f} GFLOP/s (medians)")
+    if sides["numpy"]:
+        numpy_rate = flops["W1"] / statistics.median(sides["numpy"]) / 1e9
+        nabla_rate = flops["W1"] / statistics.median(sides["nabla"]["W1"]) / 1e9
+        print(f"W1 numpy ({blas_kernel}): {numpy_rate:.0f} GFLOP/s median, range "
+              f"{flops['W1'] / max(sides['numpy']) / 1e9:.0f}–{flops['W1'] / min(sides['numpy']) / 1e9:.0f}; "
+              f"nabla / numpy GFLOP/s = {nabla_rate / numpy_rate:.2f}")
+    else:
+        print(f"W1 numpy: not measured ({blas_kernel})")
 
 
 MEMORY_SECONDS = 10
@@ -268,18 +388,25 @@ def main():
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip-nabla", action="store_true", help="use the criterion results already in target/")
     parser.add_argument("--quick", action="store_true", help="time nabla with `nabla bench`, alternating with PyTorch")
+    parser.add_argument("--runs", type=int, default=5, help="interleaved rounds with --quick (default 5)")
+    parser.add_argument("--isa", choices=sorted(ISA_ENV), help="cap both sides at this instruction set (--quick)")
+    parser.add_argument("--baseline", help="another nabla binary to time in the same rounds (--quick)")
     args = parser.parse_args()
     if args.memory_child:
         return memory_child(args.threads)
     if args.memory:
         return compare_memory(args.threads)
+    if args.isa and any(os.environ.get(k) != v for k, v in ISA_ENV[args.isa].items()):
+        # PyTorch has read its variables already: run again with them set.
+        env = {**os.environ, **ISA_ENV[args.isa]}
+        os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], env)
     if args.quick:
-        subprocess.run(["cargo", "build", "--release", "-p", "nabla-cli"], cwd=ROOT, check=True)
-    elif not args.skip_nabla:
+        return compare_quick(args)
+    if not args.skip_nabla:
         for bench in BENCHES:
             subprocess.run(
                 ["cargo", "bench", "--bench", bench, "--", "--noplot"],
-                cwd=ROOT, check=True, env={**__import__("os").environ, "RAYON_NUM_THREADS": str(args.threads)},
+                cwd=ROOT, check=True, env={**os.environ, "RAYON_NUM_THREADS": str(args.threads)},
             )
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -288,10 +415,7 @@ def main():
     print(f"| workload | nabla | PyTorch | ratio (nabla / PyTorch time) |")
     print(f"|---|---|---|---|")
     for name, fn, bench_id, _ in WORKLOADS:
-        if args.quick:
-            ours = nabla_bench_seconds(name.split()[0], args.threads)
-        else:
-            ours = nabla_w7_seconds() if bench_id is None else criterion_seconds(bench_id)
+        ours = nabla_w7_seconds() if bench_id is None else criterion_seconds(bench_id)
         theirs = fn()
         def show(seconds):
             if name.startswith("W1"):

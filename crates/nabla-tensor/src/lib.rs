@@ -60,6 +60,7 @@ mod error;
 mod gradcheck;
 mod indices;
 pub mod io;
+pub mod isa;
 mod kernels;
 pub mod math;
 mod op;
@@ -85,10 +86,11 @@ pub mod linalg {
     pub use crate::kernels::gemm::{Matrix, PackedRhs, matmul_into, matmul_packed};
 }
 
-/// Defines a kernel function that runs compiled for AVX-512 on CPUs that have it, and as
-/// written elsewhere. The project builds for baseline x86-64, whose vectors are SSE2's 4
-/// lanes; a compute-bound loop (a rational tanh, say) then runs 16 lanes wide. The results are
-/// the same bits either way: Rust does not fuse a multiply and an add unless told to.
+/// Defines a kernel function that runs compiled for AVX-512 or AVX2 with FMA on CPUs that have
+/// them (as [`isa::level`] allows), and as written elsewhere. The project builds for baseline
+/// x86-64, whose vectors are SSE2's 4 lanes; a compute-bound loop (a rational tanh, say) then
+/// runs 8 or 16 lanes wide. The results are the same bits at every level: Rust does not fuse a
+/// multiply and an add unless told to.
 ///
 /// ```
 /// nabla_tensor::wide_kernel! {
@@ -115,9 +117,16 @@ macro_rules! wide_kernel {
                 fn avx512($($arg: $ty),*) {
                     body($($arg),*)
                 }
-                if ::std::arch::is_x86_feature_detected!("avx512f") {
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2($($arg: $ty),*) {
+                    body($($arg),*)
+                }
+                match $crate::isa::level() {
                     // SAFETY: the CPU has AVX-512F.
-                    return unsafe { avx512($($arg),*) };
+                    $crate::isa::Isa::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: the CPU has AVX2 and FMA.
+                    $crate::isa::Isa::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::isa::Isa::Scalar => {}
                 }
             }
             body($($arg),*)

@@ -1,9 +1,13 @@
 //! The inner loops of im2col and col2im: the rows of a column matrix read from, or added back
 //! into, the channel planes of an image, one [`Round`] of up to 16 positions at a time. Run by
 //! run with a strided iterator, DCGAN's stride-2 runs of 7 values cost about 23 cycles each and
-//! im2col and col2im were a fifth of W4. On CPUs with AVX-512 a round is one masked load
-//! (stride 1), two masked loads and a permute (stride 2), or a gather (larger strides); col2im
-//! adds back the same way.
+//! im2col and col2im were a fifth of W4. With AVX-512 a round is one masked load (stride 1),
+//! two masked loads and a permute (stride 2), or a gather (larger strides); col2im adds back the
+//! same way. With AVX2 a round is two halves of 8 lanes, the masks are vectors, and col2im adds
+//! back larger strides one lane at a time (AVX2 has no scatter).
+
+#[cfg(target_arch = "x86_64")]
+use nabla_tensor::isa::{Isa, level};
 
 /// Up to 16 consecutive positions of a column-matrix row: lane `i` reads the plane at
 /// `start + step · i`, or is 0 where its bit of `inside` is clear (padding).
@@ -117,15 +121,18 @@ impl Round {
 /// positions.
 pub(crate) unsafe fn gather(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
+    match level() {
         // SAFETY: the CPU has AVX-512F; the caller's guarantee bounds every access.
-        return unsafe { wide::gather(plane, rounds, row) };
+        Isa::Avx512 => return unsafe { avx512::gather(plane, rounds, row) },
+        // SAFETY: the CPU has AVX2; the caller's guarantee bounds every access.
+        Isa::Avx2 => return unsafe { avx2::gather(plane, rounds, row) },
+        Isa::Scalar => {}
     }
     // SAFETY: the caller's guarantee.
     unsafe { gather_each(plane, rounds, row) }
 }
 
-/// [`gather`] one value at a time (CPUs without AVX-512).
+/// [`gather`] one value at a time (the portable path).
 ///
 /// # Safety
 /// As for [`gather`].
@@ -142,15 +149,18 @@ unsafe fn gather_each(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
 /// As for [`gather`], and no two inside lanes of the rounds read the same value.
 pub(crate) unsafe fn scatter_add(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
+    match level() {
         // SAFETY: the CPU has AVX-512F; the caller's guarantee bounds every access.
-        return unsafe { wide::scatter_add(row, rounds, plane) };
+        Isa::Avx512 => return unsafe { avx512::scatter_add(row, rounds, plane) },
+        // SAFETY: the CPU has AVX2; the caller's guarantee bounds every access.
+        Isa::Avx2 => return unsafe { avx2::scatter_add(row, rounds, plane) },
+        Isa::Scalar => {}
     }
     // SAFETY: the caller's guarantee.
     unsafe { scatter_add_each(row, rounds, plane) }
 }
 
-/// [`scatter_add`] one value at a time (CPUs without AVX-512).
+/// [`scatter_add`] one value at a time (the portable path).
 ///
 /// # Safety
 /// As for [`scatter_add`].
@@ -164,7 +174,7 @@ unsafe fn scatter_add_each(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod wide {
+mod avx512 {
     use std::arch::x86_64::{
         __m512i, _mm512_add_epi32, _mm512_add_ps, _mm512_mask_i32gather_ps, _mm512_mask_i32scatter_ps,
         _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_mullo_epi32, _mm512_permutex2var_ps,
@@ -271,6 +281,163 @@ mod wide {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_si256, _mm256_castpd_ps, _mm256_castps_pd,
+        _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_mask_i32gather_ps, _mm256_maskload_ps, _mm256_maskstore_ps,
+        _mm256_mullo_epi32, _mm256_permute2f128_ps, _mm256_permute4x64_pd, _mm256_set1_epi32, _mm256_setr_epi32,
+        _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
+    };
+
+    use super::Round;
+
+    /// A lane mask from 8 bits: lane `i` all ones where bit `i` is set.
+    ///
+    /// # Safety
+    /// AVX2 is available.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn mask(bits: u16) -> __m256i {
+        let lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+        _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(i32::from(bits & 0xFF)), lane_bits), lane_bits)
+    }
+
+    /// The bits of the first `n` lanes.
+    fn lanes(n: usize) -> u16 {
+        if n >= 16 { u16::MAX } else { (1u16 << n) - 1 }
+    }
+
+    /// The 8 values at `at` of the lanes in `bits` (0 elsewhere; the others touch no memory).
+    ///
+    /// # Safety
+    /// AVX2 is available; the values of the lanes in `bits` are readable.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn load(bits: u16, at: *const f32) -> __m256 {
+        // SAFETY: the caller's guarantee; masked-off lanes are not accessed.
+        unsafe { _mm256_maskload_ps(at, mask(bits)) }
+    }
+
+    /// Stores the lanes of `bits` at `at`.
+    ///
+    /// # Safety
+    /// AVX2 is available; the values of the lanes in `bits` are writable.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn store(bits: u16, at: *mut f32, values: __m256) {
+        // SAFETY: the caller's guarantee; masked-off lanes are not accessed.
+        unsafe { _mm256_maskstore_ps(at, mask(bits), values) }
+    }
+
+    /// Lanes 0, 2, 4, … of the 16 values `a` then `b`.
+    ///
+    /// # Safety
+    /// AVX2 is available.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn evens(a: __m256, b: __m256) -> __m256 {
+        // [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in the order 0, 2, 1, 3.
+        let mixed = _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
+        _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(mixed)))
+    }
+
+    /// The offsets the lanes of half `half` of a round read (for a gather).
+    ///
+    /// # Safety
+    /// AVX2 is available.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn offsets(round: &Round, half: usize) -> __m256i {
+        let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let lane = _mm256_add_epi32(lane, _mm256_set1_epi32(8 * half as i32));
+        let step = _mm256_mullo_epi32(lane, _mm256_set1_epi32(round.step as i32));
+        _mm256_add_epi32(_mm256_set1_epi32(round.start as i32), step)
+    }
+
+    /// # Safety
+    /// As for [`super::gather`], and AVX2 is available.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn gather(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
+        let mut i = 0;
+        while let Some(round) = rounds.get(i) {
+            if round.chain >= 2 {
+                let last = &rounds[i + round.chain - 1];
+                let (len, start) = (last.at + last.lanes - round.at, round.start as usize);
+                row[round.at..round.at + len].copy_from_slice(&plane[start..start + len]);
+                i += round.chain;
+                continue;
+            }
+            let at = plane.as_ptr().wrapping_offset(round.start);
+            let out = row[round.at..round.at + round.lanes].as_mut_ptr();
+            for half in 0..round.lanes.div_ceil(8) {
+                let inside = round.inside >> (8 * half);
+                // SAFETY: the loads read only the plane values of inside lanes (as in the
+                // AVX-512 version); the store writes the round's positions of `row`.
+                unsafe {
+                    let values = match round.step {
+                        1 => load(inside, at.wrapping_add(8 * half)),
+                        2 => {
+                            let spread = if half == 0 { round.spread.0 } else { round.spread.1 };
+                            let first = at.wrapping_add(16 * half);
+                            evens(load(spread, first), load(spread >> 8, first.wrapping_add(8)))
+                        }
+                        _ => _mm256_mask_i32gather_ps::<4>(
+                            _mm256_setzero_ps(),
+                            plane.as_ptr(),
+                            offsets(round, half),
+                            _mm256_castsi256_ps(mask(inside)),
+                        ),
+                    };
+                    store(lanes(round.lanes - 8 * half), out.add(8 * half), values);
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// # Safety
+    /// As for [`super::scatter_add`], and AVX2 is available.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn scatter_add(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
+        for round in rounds {
+            if round.step > 2 {
+                for (position, read) in round.reads() {
+                    if let Some(at) = read {
+                        // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
+                        unsafe { *plane.get_unchecked_mut(at) += row[position] };
+                    }
+                }
+                continue;
+            }
+            let values = row[round.at..round.at + round.lanes].as_ptr();
+            let at = plane.as_mut_ptr().wrapping_offset(round.start);
+            for half in 0..round.lanes.div_ceil(8) {
+                let inside = round.inside >> (8 * half);
+                // SAFETY: the plane's loads and stores touch only the values of inside lanes
+                // (as in `gather`), all different, so no lane's sum overwrites another's.
+                unsafe {
+                    let added = load(inside, values.add(8 * half));
+                    if round.step == 1 {
+                        let plane_at = at.wrapping_add(8 * half);
+                        store(inside, plane_at, _mm256_add_ps(load(inside, plane_at), added));
+                        continue;
+                    }
+                    // Value i to plane value 2i: interleave with zeros, then put the 128-bit
+                    // halves in order.
+                    let zero = _mm256_setzero_ps();
+                    let (low, high) = (_mm256_unpacklo_ps(added, zero), _mm256_unpackhi_ps(added, zero));
+                    let spread = if half == 0 { round.spread.0 } else { round.spread.1 };
+                    let first = at.wrapping_add(16 * half);
+                    for (part, spread_values) in
+                        [_mm256_permute2f128_ps::<0x20>(low, high), _mm256_permute2f128_ps::<0x31>(low, high)]
+                            .into_iter()
+                            .enumerate()
+                    {
+                        let (bits, part_at) = (spread >> (8 * part), first.wrapping_add(8 * part));
+                        store(bits, part_at, _mm256_add_ps(load(bits, part_at), spread_values));
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,7 +456,8 @@ mod tests {
         let plane: Vec<f32> = (0..400).map(|i| i as f32 * 0.25 - 9.0).collect();
         // Distinct plane values throughout (as col2im needs): stride 1 with padding either side,
         // stride 2 short and whole, stride 3, an all-padding round, a chain of three whole
-        // rounds and a short last one.
+        // rounds and a short one after it, a stride-3 round past 8 lanes, and a stride-1 round
+        // with padding in its second 8 lanes.
         let all = [
             Round::new(0, 16, !1, -1, 1),
             Round::new(16, 7, 0b011_1110, 15, 2),
@@ -301,13 +469,15 @@ mod tests {
             Round::new(81, 16, u16::MAX, 216, 1),
             Round::new(97, 16, u16::MAX, 232, 1),
             Round::new(113, 9, 0b1_1111_1111, 248, 1),
+            Round::new(122, 12, 0b1111_0111_1110, 300, 3),
+            Round::new(134, 16, 0x7EFF, 340, 1),
         ];
-        let len = 122;
+        let len = 150;
         for count in [1, 2, 3, 5, 7, 8, all.len()] {
             let mut rounds = all[..count].to_vec();
             Round::link(&mut rounds);
             if count == all.len() {
-                assert_eq!(rounds.iter().map(|r| r.chain).collect::<Vec<_>>(), [0, 0, 0, 0, 0, 0, 4, 3, 2, 0]);
+                assert_eq!(rounds.iter().map(|r| r.chain).collect::<Vec<_>>(), [0, 0, 0, 0, 0, 0, 4, 3, 2, 0, 0, 0]);
             }
             let rounds = &rounds[..];
             let want = expected(&plane, rounds, len);
@@ -319,8 +489,18 @@ mod tests {
                 }
             }
             type Kernel = unsafe fn(&[f32], &[Round], &mut [f32]);
-            let kernels: [(&str, Kernel, Kernel); 2] =
-                [("as dispatched", gather, scatter_add), ("one value at a time", gather_each, scatter_add_each)];
+            let mut kernels: Vec<(&str, Kernel, Kernel)> =
+                vec![("as dispatched", gather, scatter_add), ("one value at a time", gather_each, scatter_add_each)];
+            #[cfg(target_arch = "x86_64")]
+            {
+                let detected = nabla_tensor::isa::detected();
+                if detected >= Isa::Avx2 {
+                    kernels.push(("avx2", avx2::gather, avx2::scatter_add));
+                }
+                if detected >= Isa::Avx512 {
+                    kernels.push(("avx512", avx512::gather, avx512::scatter_add));
+                }
+            }
             for (name, gather, scatter_add) in kernels {
                 let (mut row, mut sums) = (vec![f32::NAN; len], plane.clone());
                 // SAFETY: every inside lane reads below 400, no two the same value.

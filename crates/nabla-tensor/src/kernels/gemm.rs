@@ -1,11 +1,15 @@
 //! Matrix multiply: a batched driver over broadcast batch dimensions, and the single-matrix
-//! kernel it calls — nabla's own AVX-512 kernel on CPUs that have it and the `gemm` crate
-//! elsewhere, or the system OpenBLAS with the `blas` feature (docs/performance.md has the
-//! measurements behind the choice).
+//! kernel it calls — nabla's own packed kernel on CPUs with AVX2 or AVX-512 and the `gemm`
+//! crate elsewhere and for small products, or the system OpenBLAS with the `blas` feature
+//! (docs/performance.md has the measurements behind the choice).
 
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
+#[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
+use super::{avx2::Avx2, avx512::Avx512};
+#[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
+use crate::isa::Isa;
 use crate::shape::contiguous_strides;
 
 /// A row-major operand: its values, its shape `[batch..., rows, cols]`, and whether the
@@ -105,9 +109,9 @@ struct MatRef<'a> {
 
 /// `c = a @ b` for one `m×k` by `k×n` product into the row-major `m×n` slice `c`.
 ///
-/// The AVX-512 kernel packs `A` in panels; below 64 columns of `C` that packing is reused too
+/// The packed kernel packs `A` in panels; below 64 columns of `C` that packing is reused too
 /// few times to pay, and the `gemm` crate (which reads `A` in place) is faster there: sending
-/// W4's 49-column convolution products to the new kernel made W4 7% slower.
+/// W4's 49-column convolution products to the AVX-512 kernel made W4 7% slower.
 #[cfg(not(feature = "blas"))]
 fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [f32], threads: usize) {
     assert!(c.len() >= m * n, "output slice too short");
@@ -120,14 +124,17 @@ fn sgemm(m: usize, n: usize, k: usize, a: &MatRef<'_>, b: &MatRef<'_>, c: &mut [
         "operand slice too short"
     );
     #[cfg(target_arch = "x86_64")]
-    if m >= 4 && n >= 64 && super::avx512::available() {
-        let view = |mat: &MatRef<'_>| super::avx512::View { ptr: mat.values.as_ptr(), rs: mat.rs, cs: mat.cs };
+    if m >= 4 && n >= 64 {
+        use super::packed::{Rhs, View, matmul};
+        let view = |mat: &MatRef<'_>| View { ptr: mat.values.as_ptr(), rs: mat.rs, cs: mat.cs };
+        let (a, b, c) = (view(a), Rhs::View(view(b)), c.as_mut_ptr());
         // SAFETY: the asserts above keep both operands inside their slices, `c` holds m × n,
-        // and the CPU has AVX-512F.
-        unsafe {
-            super::avx512::matmul(m, n, k, view(a), super::avx512::Rhs::View(view(b)), c.as_mut_ptr(), n, threads)
-        };
-        return;
+        // and the CPU runs the kernel `level` names.
+        match crate::isa::level() {
+            Isa::Avx512 => return unsafe { matmul::<Avx512>(m, n, k, a, b, c, n, threads) },
+            Isa::Avx2 => return unsafe { matmul::<Avx2>(m, n, k, a, b, c, n, threads) },
+            Isa::Scalar => {}
+        }
     }
     let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
     // SAFETY: the asserts above keep every element the strides reach inside its slice; the
@@ -262,11 +269,11 @@ pub fn matmul_into([m, n, k]: [usize; 3], a: Matrix<'_>, b: Matrix<'_>, c: &mut 
 }
 
 /// A right-hand matrix `B` (`k × n`) prepared once for many products `A · B`: packed in the
-/// AVX-512 kernel's panel layout on CPUs that run it, a plain row-major copy elsewhere. An
-/// LSTM multiplies its `W_hhᵀ` by a 32-row `h` at every step. Read in place, a panel's rows lie
-/// 4 KiB apart (each on its own page, all in the same L1 set), and packing it for every product
-/// cost as much as the product; packed once per pass, with the LSTM's other changes, W5 went
-/// from 31–35 to 17–18 ms.
+/// panel layout of the kernel this CPU runs (AVX2 or AVX-512), a plain row-major copy
+/// elsewhere. An LSTM multiplies its `W_hhᵀ` by a 32-row `h` at every step. Read in place, a
+/// panel's rows lie 4 KiB apart (each on its own page, all in the same L1 set), and packing it
+/// for every product cost as much as the product; packed once per pass, with the LSTM's other
+/// changes, W5 went from 31–35 to 17–18 ms on AVX-512.
 pub struct PackedRhs {
     k: usize,
     n: usize,
@@ -274,8 +281,9 @@ pub struct PackedRhs {
     values: Vec<f32>,
     #[cfg_attr(any(feature = "blas", not(target_arch = "x86_64")), allow(dead_code))]
     start: usize,
+    /// The kernel whose layout `values` holds (`Scalar`: row-major).
     #[cfg_attr(any(feature = "blas", not(target_arch = "x86_64")), allow(dead_code))]
-    packed: bool,
+    layout: crate::isa::Isa,
 }
 
 impl PackedRhs {
@@ -287,20 +295,33 @@ impl PackedRhs {
         assert!(b.len() >= k * n, "PackedRhs: slice shorter than its matrix");
         let (rs, cs) = if b_transposed { (1, k) } else { (n, 1) };
         #[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
-        if k > 0 && n > 0 && super::avx512::available() {
-            let len = super::avx512::packed_len(k, n);
-            let mut values = crate::buffers::buffer(len + 16);
-            let start = values.as_ptr().align_offset(64).min(16);
-            let view = super::avx512::View { ptr: b.as_ptr(), rs, cs };
-            // SAFETY: the assert above keeps `view` inside `b`; the CPU has AVX-512F.
-            unsafe { super::avx512::pack_rhs(k, n, view, &mut values[start..start + len]) };
-            return PackedRhs { k, n, values, start, packed: true };
+        if k > 0 && n > 0 {
+            use super::packed::{View, pack_rhs, packed_len};
+            let layout = crate::isa::level();
+            let len = match layout {
+                Isa::Avx512 => packed_len::<Avx512>(k, n),
+                Isa::Avx2 => packed_len::<Avx2>(k, n),
+                Isa::Scalar => 0,
+            };
+            if layout > Isa::Scalar {
+                let mut values = crate::buffers::buffer(len + 16);
+                let start = values.as_ptr().align_offset(64).min(16);
+                let (view, packed) = (View { ptr: b.as_ptr(), rs, cs }, &mut values[start..start + len]);
+                // SAFETY: the assert above keeps `view` inside `b`; the CPU runs the kernel.
+                unsafe {
+                    match layout {
+                        Isa::Avx512 => pack_rhs::<Avx512>(k, n, view, packed),
+                        _ => pack_rhs::<Avx2>(k, n, view, packed),
+                    }
+                }
+                return PackedRhs { k, n, values, start, layout };
+            }
         }
         let mut values = crate::buffers::buffer(k * n);
         for (p, row) in values.chunks_exact_mut(n.max(1)).take(k).enumerate() {
             row.iter_mut().enumerate().for_each(|(j, value)| *value = b[p * rs + j * cs]);
         }
-        PackedRhs { k, n, values, start: 0, packed: false }
+        PackedRhs { k, n, values, start: 0, layout: crate::isa::Isa::Scalar }
     }
 }
 
@@ -327,13 +348,23 @@ pub fn matmul_packed(m: usize, a: &[f32], a_transposed: bool, b: &PackedRhs, c: 
     let threads = rayon::current_num_threads();
     let (a_rs, a_cs) = if a_transposed { (1, m) } else { (k, 1) };
     #[cfg(all(target_arch = "x86_64", not(feature = "blas")))]
-    if b.packed {
-        let a = super::avx512::View { ptr: a.as_ptr(), rs: a_rs, cs: a_cs };
-        let n_padded = n.div_ceil(super::avx512::NR) * super::avx512::NR;
-        let b = super::avx512::Packed { ptr: b.values[b.start..].as_ptr(), n_padded, col: 0 };
+    if b.layout > Isa::Scalar {
+        use super::packed::{Packed, Rhs, View, matmul, padded};
+        let (a, ptr) = (View { ptr: a.as_ptr(), rs: a_rs, cs: a_cs }, b.values[b.start..].as_ptr());
         // SAFETY: the assert above keeps `a` inside its slice and `c` holds m × n; `b` was
-        // packed for k × n on a CPU with AVX-512F.
-        unsafe { super::avx512::matmul(m, n, k, a, super::avx512::Rhs::Packed(b), c.as_mut_ptr(), n, threads) };
+        // packed for k × n in the layout of a kernel this CPU runs.
+        unsafe {
+            match b.layout {
+                Isa::Avx512 => {
+                    let b = Rhs::Packed(Packed { ptr, n_padded: padded::<Avx512>(n), col: 0 });
+                    matmul::<Avx512>(m, n, k, a, b, c.as_mut_ptr(), n, threads)
+                }
+                _ => {
+                    let b = Rhs::Packed(Packed { ptr, n_padded: padded::<Avx2>(n), col: 0 });
+                    matmul::<Avx2>(m, n, k, a, b, c.as_mut_ptr(), n, threads)
+                }
+            }
+        };
         return;
     }
     let a = MatRef { values: a, rs: a_rs, cs: a_cs, transposed: a_transposed };

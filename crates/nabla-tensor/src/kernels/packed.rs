@@ -1,0 +1,505 @@
+//! nabla's own single-precision matrix multiply, used by `sgemm` on CPUs with AVX2 or AVX-512
+//! (the `gemm` crate's AVX-512 kernels need a nightly compiler, so on stable it stops at AVX2,
+//! and its AVX2 kernels do not take a `B` packed ahead of the product).
+//!
+//! The layout is the BLIS one: `B` is packed in panels of `NR` columns and `A` in panels of
+//! `MR` rows, zero-padded to whole panels, and a register micro-kernel ([`MicroKernel`], one
+//! per instruction set) keeps an `MR × NR` tile of `C` in vector registers while it runs down
+//! `k`. Blocks of [`KC`] steps of `k` keep a `B` micro-panel in L1 and `MC` rows of packed `A`
+//! in L2. Each element of `C` is summed in the same order whatever the thread count, so results
+//! do not depend on it.
+
+use std::cell::RefCell;
+
+use rayon::prelude::*;
+
+/// Steps of `k` per packed block: a `KC × NR` micro-panel of `B` is 16 or 32 KiB, within L1.
+const KC: usize = 256;
+/// Columns of `B` per packed block: `KC × NC` is 4 MiB.
+const NC: usize = 4096;
+
+/// A register micro-kernel and the blocking around it, for one instruction set.
+pub(crate) trait MicroKernel {
+    /// Rows of the register tile (one broadcast of `A` each).
+    const MR: usize;
+    /// Columns of the register tile (whole vectors).
+    const NR: usize;
+    /// Rows of `A` per packed block (a multiple of `MR`): `MC × KC` fits in L2.
+    const MC: usize;
+    /// The side of the square blocks [`MicroKernel::transpose`] moves (it divides `NR`).
+    const BLOCK: usize;
+
+    /// `C[tile] (+)= Ã · B̃` for one packed `A` panel and one `B` panel.
+    ///
+    /// # Safety
+    /// The CPU runs this kernel; `a` holds `kc × MR` values and `b` `kc` rows of `NR`; `c` is
+    /// valid for the tile's rows and columns at stride `ldc`.
+    unsafe fn tile(kc: usize, a: *const f32, b: Panel, c: *mut f32, ldc: usize, tile: Tile);
+
+    /// Writes the transpose of the `BLOCK × BLOCK` block whose row `i` is the values from
+    /// `src + i · src_stride` to the rows from `dst + j · dst_stride`.
+    ///
+    /// # Safety
+    /// The CPU runs this kernel; both blocks lie inside their buffers.
+    unsafe fn transpose(src: *const f32, src_stride: usize, dst: *mut f32, dst_stride: usize);
+}
+
+/// Up to this many rows of `C`, a row-major `B` is read in place rather than packed: packing
+/// it would cost as much as the product (a `B` used for many such products is better packed
+/// once, with [`pack_rhs`]). Beyond, packing pays, and it keeps power-of-two row strides from
+/// thrashing L1.
+fn direct_b_rows<K: MicroKernel>() -> usize {
+    4 * K::MR
+}
+
+/// The most columns of any kernel's panel (arrays of per-column pointers are this long).
+const MAX_NR: usize = 32;
+/// The most rows of any kernel's panel.
+const MAX_MR: usize = 14;
+
+/// A read-only matrix in memory: element `(i, j)` is at `ptr + i·rs + j·cs`.
+#[derive(Clone, Copy)]
+pub(crate) struct View {
+    pub ptr: *const f32,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl View {
+    /// The view of the sub-matrix that starts at `(row, col)`.
+    ///
+    /// # Safety
+    /// `(row, col)` is inside the matrix.
+    unsafe fn at(self, row: usize, col: usize) -> View {
+        View { ptr: unsafe { self.ptr.add(row * self.rs + col * self.cs) }, ..self }
+    }
+}
+
+/// `B` packed ahead of its products by [`pack_rhs`]: for each block of [`KC`] steps of `k`,
+/// the panels of `NR` columns across all of `n` (zero-padded to `n_padded`), each `kc` rows
+/// of `NR` values. The block at step `pc` starts at `pc · n_padded`, and within it the panel
+/// of column `j` at `j · kc`.
+#[derive(Clone, Copy)]
+pub(crate) struct Packed {
+    pub ptr: *const f32,
+    pub n_padded: usize,
+    /// The first column this view covers (a thread's share of the columns).
+    pub col: usize,
+}
+
+/// Where the kernel reads `B` from.
+#[derive(Clone, Copy)]
+pub(crate) enum Rhs {
+    /// In place (packed block by block as the product needs it).
+    View(View),
+    /// Packed ahead.
+    Packed(Packed),
+}
+
+impl Rhs {
+    /// The columns from `col` on.
+    ///
+    /// # Safety
+    /// `col` is inside the matrix.
+    unsafe fn columns_from(self, col: usize) -> Rhs {
+        match self {
+            // SAFETY: the caller's guarantee.
+            Rhs::View(view) => Rhs::View(unsafe { view.at(0, col) }),
+            Rhs::Packed(packed) => Rhs::Packed(Packed { col: packed.col + col, ..packed }),
+        }
+    }
+}
+
+/// The length of `B` (`k × n`) packed by [`pack_rhs`].
+pub(crate) fn packed_len<K: MicroKernel>(k: usize, n: usize) -> usize {
+    k * padded::<K>(n)
+}
+
+/// `n` rounded up to whole panels.
+pub(crate) fn padded<K: MicroKernel>(n: usize) -> usize {
+    n.div_ceil(K::NR) * K::NR
+}
+
+/// Packs all of `B` (`k × n`) into `packed` ([`packed_len`] values, 64-byte aligned for the
+/// loads to stay within cache lines) in the layout [`Packed`] describes.
+///
+/// # Safety
+/// `b` is valid for `k × n`.
+pub(crate) unsafe fn pack_rhs<K: MicroKernel>(k: usize, n: usize, b: View, packed: &mut [f32]) {
+    let n_padded = padded::<K>(n);
+    for pc in (0..k).step_by(KC) {
+        let kc = KC.min(k - pc);
+        // SAFETY: the block lies inside `B`.
+        unsafe { pack_b::<K>(kc, n, b.at(pc, 0), &mut packed[pc * n_padded..(pc + kc) * n_padded], false) };
+    }
+}
+
+/// The output pointer, shared by the threads, each of which writes its own block of `C`.
+#[derive(Clone, Copy)]
+struct Out(*mut f32);
+// SAFETY: the threads write disjoint blocks of `C` (see `matmul`).
+unsafe impl Send for Out {}
+unsafe impl Sync for Out {}
+
+impl Out {
+    /// The pointer (a method, so that closures capture the whole `Out`, which is `Send`).
+    fn at(self, offset: usize) -> *mut f32 {
+        self.0.wrapping_add(offset)
+    }
+}
+// SAFETY: the operands are only read while the call that owns them waits for the threads.
+unsafe impl Send for View {}
+unsafe impl Sync for View {}
+unsafe impl Send for Packed {}
+unsafe impl Sync for Packed {}
+
+/// `C = A · B` for `A` `m × k`, `B` `k × n` and `C` `m × n` with row stride `ldc`, split across
+/// `threads` rayon tasks by whole tiles along the dimension with more of them.
+///
+/// # Safety
+/// The CPU runs `K`; `a` and `b` are valid for every element of their shapes; `c` is
+/// valid for writes of `m` rows of `n` at stride `ldc` and overlaps neither operand.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn matmul<K: MicroKernel>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View,
+    b: Rhs,
+    c: *mut f32,
+    ldc: usize,
+    threads: usize,
+) {
+    let (m_tiles, n_tiles) = (m.div_ceil(K::MR), n.div_ceil(K::NR));
+    let out = Out(c);
+    let parts = threads.min(m_tiles.max(n_tiles)).max(1);
+    if parts == 1 {
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe { matmul_serial::<K>(m, n, k, a, b, out.at(0), ldc) };
+    } else if n_tiles >= m_tiles {
+        let step = n_tiles.div_ceil(parts) * K::NR;
+        (0..n.div_ceil(step)).into_par_iter().for_each(|part| {
+            let (j, width) = (part * step, step.min(n - part * step));
+            // SAFETY: columns `j..j + width` of `C` belong to this part alone.
+            unsafe { matmul_serial::<K>(m, width, k, a, b.columns_from(j), out.at(j), ldc) };
+        });
+    } else {
+        let step = m_tiles.div_ceil(parts) * K::MR;
+        (0..m.div_ceil(step)).into_par_iter().for_each(|part| {
+            let (i, height) = (part * step, step.min(m - part * step));
+            // SAFETY: rows `i..i + height` of `C` belong to this part alone.
+            unsafe { matmul_serial::<K>(height, n, k, a.at(i, 0), b, out.at(i * ldc), ldc) };
+        });
+    }
+}
+
+thread_local! {
+    /// Each thread's packing buffers for `A` and `B` (shared by the kernels: a process runs
+    /// one), kept across calls so that a training
+    /// step does not allocate (and page-fault) them for every product.
+    static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A 64-byte aligned slice of `len` values inside `buffer`, which grows when needed.
+fn aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buffer.len() < len + 16 {
+        buffer.resize(len + 16, 0.0);
+    }
+    let skip = buffer.as_ptr().align_offset(64).min(16);
+    &mut buffer[skip..skip + len]
+}
+
+/// The single-threaded product, block by block.
+///
+/// # Safety
+/// As for [`matmul`].
+unsafe fn matmul_serial<K: MicroKernel>(m: usize, n: usize, k: usize, a: View, b: Rhs, c: *mut f32, ldc: usize) {
+    if k == 0 {
+        for i in 0..m {
+            // SAFETY: row `i` of `C` is valid for `n` writes.
+            unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), n).fill(0.0) };
+        }
+        return;
+    }
+    PACKED.with(|cell| {
+        let mut buffers = cell.borrow_mut();
+        let (a_buffer, b_buffer) = &mut *buffers;
+        let b_packed = match b {
+            Rhs::View(_) => aligned(b_buffer, KC * NC.min(padded::<K>(n))),
+            Rhs::Packed(_) => &mut [],
+        };
+        let a_packed = aligned(a_buffer, KC * K::MC.min(m.div_ceil(K::MR) * K::MR));
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                let direct = matches!(b, Rhs::View(view) if view.cs == 1 && m <= direct_b_rows::<K>());
+                if let Rhs::View(view) = b {
+                    // SAFETY: the block lies inside `B`.
+                    unsafe { pack_b::<K>(kc, nc, view.at(pc, jc), b_packed, direct) };
+                }
+                for ic in (0..m).step_by(K::MC) {
+                    let mc = K::MC.min(m - ic);
+                    // SAFETY: the block lies inside `A`.
+                    unsafe { pack_a::<K>(mc, kc, a.at(ic, pc), a_packed) };
+                    for jr in (0..nc).step_by(K::NR) {
+                        let cols = K::NR.min(nc - jr);
+                        // SAFETY: the panel lies inside `B` or its packed copy.
+                        let panel = unsafe {
+                            match b {
+                                Rhs::View(view) if direct && cols == K::NR => {
+                                    Panel { ptr: view.at(pc, jc + jr).ptr, stride: view.rs }
+                                }
+                                Rhs::View(_) => Panel { ptr: b_packed[jr * kc..].as_ptr(), stride: K::NR },
+                                Rhs::Packed(packed) => Panel {
+                                    ptr: packed.ptr.add(pc * packed.n_padded + (packed.col + jc + jr) * kc),
+                                    stride: K::NR,
+                                },
+                            }
+                        };
+                        for ir in (0..mc).step_by(K::MR) {
+                            let tile = Tile { rows: K::MR.min(mc - ir), cols, accumulate: pc > 0 };
+                            let (a_panel, c_tile) =
+                                (a_packed[ir * kc..].as_ptr(), c.wrapping_add((ic + ir) * ldc + jc + jr));
+                            // SAFETY: the packed panels hold `kc` steps of whole tiles; the
+                            // tile's rows and columns lie inside `C`.
+                            unsafe { K::tile(kc, a_panel, panel, c_tile, ldc, tile) };
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Packs `kc × nc` of `B` into panels of `NR` columns, each `kc` rows of `NR` values, the
+/// columns past `nc` zero. With `only_partial`, only a last panel narrower than `NR` (the
+/// others are read in place).
+///
+/// # Safety
+/// The CPU runs `K`; `b` is valid for `kc × nc`.
+unsafe fn pack_b<K: MicroKernel>(kc: usize, nc: usize, b: View, packed: &mut [f32], only_partial: bool) {
+    let nr = K::NR;
+    for (panel, dst) in packed.chunks_exact_mut(kc * nr).take(nc.div_ceil(nr)).enumerate() {
+        let (j0, width) = (panel * nr, nr.min(nc - panel * nr));
+        if only_partial && width == nr {
+            continue;
+        }
+        if b.cs == 1 {
+            for (p, row) in dst.chunks_exact_mut(nr).enumerate() {
+                // SAFETY: row `p`, columns `j0..j0 + width` lie inside the block.
+                let src = unsafe { std::slice::from_raw_parts(b.ptr.add(p * b.rs + j0), width) };
+                row[..width].copy_from_slice(src);
+                row[width..].fill(0.0);
+            }
+        } else {
+            if width < nr {
+                dst.fill(0.0);
+            }
+            // A transposed `B` (`x·Wᵀ`, a linear layer's forward): whole panels in square
+            // blocks, transposed in registers.
+            let side = K::BLOCK;
+            let blocked = if b.rs == 1 && width == nr { kc / side * side } else { 0 };
+            for p0 in (0..blocked).step_by(side) {
+                for across in (0..nr).step_by(side) {
+                    // SAFETY: the block at (p0, j0 + across) lies inside `B` and the panel.
+                    unsafe {
+                        K::transpose(
+                            b.ptr.add(p0 + (j0 + across) * b.cs),
+                            b.cs,
+                            dst[p0 * nr + across..].as_mut_ptr(),
+                            nr,
+                        )
+                    };
+                }
+            }
+            // The rest row by row, reading the panel's columns side by side (NR strided streams).
+            // SAFETY: columns `j0..j0 + width` start inside the block.
+            let columns: [*const f32; MAX_NR] =
+                std::array::from_fn(|j| unsafe { b.ptr.add((j0 + j.min(width - 1)) * b.cs) });
+            for (p, row) in dst.chunks_exact_mut(nr).enumerate().skip(blocked) {
+                for (value, column) in row[..width].iter_mut().zip(&columns) {
+                    // SAFETY: (p, column) lies inside the block.
+                    *value = unsafe { *column.add(p * b.rs) };
+                }
+            }
+        }
+    }
+}
+
+/// Packs `mc × kc` of `A` into panels of `MR` rows, each `kc` columns of `MR` values, the
+/// rows past `mc` zero.
+///
+/// # Safety
+/// `a` is valid for `mc × kc`.
+unsafe fn pack_a<K: MicroKernel>(mc: usize, kc: usize, a: View, packed: &mut [f32]) {
+    let mr = K::MR;
+    let panels = mc.div_ceil(mr);
+    if a.rs == 1 {
+        // A transposed `A` (a weight gradient's `xᵀ`): column by column of the block, each a
+        // contiguous run of `mc` values spread over the panels. Panel by panel instead, each
+        // column's `MR` values were a row's stride apart, a new page (and, at strides of 4 KiB,
+        // the same L1 set) for every one.
+        if !mc.is_multiple_of(mr) {
+            packed[(panels - 1) * kc * mr..panels * kc * mr].fill(0.0);
+        }
+        for p in 0..kc {
+            // SAFETY: column `p`, rows `0..mc`, lies inside the block.
+            let column = unsafe { std::slice::from_raw_parts(a.ptr.add(p * a.cs), mc) };
+            let whole = column.chunks_exact(mr);
+            let rest = whole.remainder();
+            let panels_whole = whole.len();
+            for (panel, values) in whole.enumerate() {
+                let at = panel * kc * mr + p * mr;
+                // `mr` is a constant once `K` is known: plain vector moves, not memmove.
+                packed[at..at + mr].copy_from_slice(values);
+            }
+            if !rest.is_empty() {
+                let at = panels_whole * kc * mr + p * mr;
+                packed[at..at + rest.len()].copy_from_slice(rest);
+            }
+        }
+        return;
+    }
+    for (panel, dst) in packed.chunks_exact_mut(kc * mr).take(panels).enumerate() {
+        let (i0, height) = (panel * mr, mr.min(mc - panel * mr));
+        if height < mr {
+            dst.fill(0.0);
+        }
+        // Column by column, reading the panel's rows side by side (MR sequential streams).
+        // SAFETY: rows `i0..i0 + height` start inside the block.
+        let rows: [*const f32; MAX_MR] = std::array::from_fn(|i| unsafe { a.ptr.add((i0 + i.min(height - 1)) * a.rs) });
+        for (p, column) in dst.chunks_exact_mut(mr).enumerate() {
+            for (value, row) in column[..height].iter_mut().zip(&rows) {
+                // SAFETY: (row, p) lies inside the block.
+                *value = unsafe { *row.add(p * a.cs) };
+            }
+        }
+    }
+}
+
+/// Which part of a register tile is real, and whether `C` already holds a partial sum.
+#[derive(Clone, Copy)]
+pub(crate) struct Tile {
+    pub rows: usize,
+    pub cols: usize,
+    pub accumulate: bool,
+}
+
+/// A `kc × NR` panel of `B`: packed (`stride` `NR`) or read in place (the row stride of `B`).
+#[derive(Clone, Copy)]
+pub(crate) struct Panel {
+    pub ptr: *const f32,
+    pub stride: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::{avx2::Avx2, avx512::Avx512};
+
+    /// The plain triple loop, in f64.
+    fn reference(m: usize, n: usize, k: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
+        let mut c = vec![0.0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j])).sum::<f64>() as f32;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn agrees_with_the_triple_loop_for_edge_shapes_strides_and_threads() {
+        use crate::isa::{Isa, detected};
+        if detected() >= Isa::Avx2 {
+            agrees_with_the_triple_loop::<Avx2>("avx2");
+        }
+        if detected() >= Isa::Avx512 {
+            agrees_with_the_triple_loop::<Avx512>("avx512");
+        }
+    }
+
+    /// Kernel `K` (which the CPU runs) against [`reference`].
+    fn agrees_with_the_triple_loop<K: MicroKernel>(name: &str) {
+        let values = |len: usize, seed: usize| -> Vec<f32> {
+            (0..len).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5) - 1.0).collect()
+        };
+        // Tile edges (AVX-512: 13, 14, 15 rows and 31, 32, 33 columns; AVX2: 5, 6, 7 rows and
+        // 15, 16, 17 columns), smaller tiles (32 = 14 + 14 + 4, 22 = 14 + 8; 32 = 5 × 6 + 2,
+        // 22 = 3 × 6 + 4), a k past one block, a single row and column, an empty k, and blocks
+        // past MC and NC.
+        let shapes = [
+            (5, 15, 3),
+            (6, 16, 8),
+            (7, 17, 9),
+            (200, 17, 8),
+            (1, 1, 1),
+            (13, 31, 5),
+            (14, 32, 256),
+            (15, 33, 257),
+            (1, 300, 70),
+            (300, 1, 70),
+            (3, 4, 0),
+            (520, 40, 3),
+            (20, 4100, 2),
+            (32, 64, 300),
+            (22, 40, 9),
+        ];
+        for (m, n, k) in shapes {
+            let (a, b) = (values(m * k, 1), values(k * n, 2));
+            let expected = reference(m, n, k, &a, &b);
+            // Transposed copies, to read through column strides.
+            let at: Vec<f32> = (0..k * m).map(|x| a[(x % m) * k + x / m]).collect();
+            let bt: Vec<f32> = (0..n * k).map(|x| b[(x % k) * n + x / k]).collect();
+            for threads in [1, 2, 3] {
+                for (a_view, b_view) in [
+                    (View { ptr: a.as_ptr(), rs: k, cs: 1 }, View { ptr: b.as_ptr(), rs: n, cs: 1 }),
+                    (View { ptr: at.as_ptr(), rs: 1, cs: m }, View { ptr: bt.as_ptr(), rs: 1, cs: k }),
+                ] {
+                    let mut packed = vec![f32::NAN; packed_len::<K>(k, n)];
+                    // SAFETY: the view covers `B`; the CPU runs `K`.
+                    unsafe { pack_rhs::<K>(k, n, b_view, &mut packed) };
+                    let packed = Rhs::Packed(Packed { ptr: packed.as_ptr(), n_padded: padded::<K>(n), col: 0 });
+                    for b_source in [Rhs::View(b_view), packed] {
+                        let mut c = vec![f32::NAN; m * n];
+                        // SAFETY: the views cover their matrices, `c` is m × n, the CPU runs `K`.
+                        unsafe { matmul::<K>(m, n, k, a_view, b_source, c.as_mut_ptr(), n, threads) };
+                        for (got, want) in c.iter().zip(&expected) {
+                            assert!(
+                                (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                                "{name} {m}×{n}×{k}: {got} vs {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_result_does_not_depend_on_the_thread_count() {
+        use crate::isa::{Isa, detected};
+        if detected() >= Isa::Avx2 {
+            thread_count_does_not_change::<Avx2>();
+        }
+        if detected() >= Isa::Avx512 {
+            thread_count_does_not_change::<Avx512>();
+        }
+    }
+
+    fn thread_count_does_not_change<K: MicroKernel>() {
+        let (m, n, k) = (70, 90, 600);
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 31) % 97) as f32 * 0.013 - 0.6).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 17) % 89) as f32 * 0.011 - 0.5).collect();
+        let run = |threads| {
+            let mut c = vec![0.0f32; m * n];
+            let (a, b) = (View { ptr: a.as_ptr(), rs: k, cs: 1 }, View { ptr: b.as_ptr(), rs: n, cs: 1 });
+            // SAFETY: the views cover their matrices, `c` is m × n, the CPU runs `K`.
+            unsafe { matmul::<K>(m, n, k, a, Rhs::View(b), c.as_mut_ptr(), n, threads) };
+            c
+        };
+        assert_eq!(run(1), run(2));
+        assert_eq!(run(1), run(5));
+    }
+}
