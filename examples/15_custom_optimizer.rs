@@ -59,7 +59,12 @@ impl UpdateRule for Lion {
         Ok(())
     }
 
-    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], _step: u64) {
+    /// Each value's update reads only that value: a large parameter updates in pieces on threads.
+    fn elementwise(&self) -> bool {
+        true
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], _step: u64) {
         let (b1, b2) = (self.betas.0 as f32, self.betas.1 as f32);
         let (lr, decay) = (lr as f32, (1.0 - lr * self.weight_decay) as f32);
         for ((w, &g), m) in param.iter_mut().zip(grad).zip(slots[0].iter_mut()) {

@@ -72,6 +72,8 @@ fn run_on_pool(cli: Cli) -> Result<(), CliError> {
         Command::Sample(args) => println!("{}", sample::run(&args)?),
         Command::Style(args) => println!("{}", style::run(&args)?),
         Command::Bench(args) => {
+            let isa = nabla_tensor::isa::level();
+            println!("kernels: {isa} (of {} on this CPU; NABLA_ISA caps it)", nabla_tensor::isa::detected());
             println!("{:<4} {:<42} {:>12} {:>10}  unit", "id", "workload", "ms/step", "figure");
             let measurements = bench::measure(&args.only, args.seconds, &mut |m| {
                 let (id, workload, unit) = (m.id, m.workload, m.unit);

@@ -199,12 +199,12 @@ impl Optimizer {
                     state.slots = vec![vec![0.0; param.numel()]; slots.len()];
                 }
                 state.step += 1;
-                let rule = self.rule.as_ref();
+                let (rule, step) = (self.rule.as_ref(), state.step);
                 param.update_data(|mut values| match values.as_slice_mut() {
-                    Some(values) => rule.update(lr, values, grad, &mut state.slots, state.step),
+                    Some(values) => update_in_pieces(rule, lr, values, grad, &mut state.slots, step),
                     None => {
                         let mut copy: Vec<f32> = values.iter().copied().collect();
-                        rule.update(lr, &mut copy, grad, &mut state.slots, state.step);
+                        update_in_pieces(rule, lr, &mut copy, grad, &mut state.slots, step);
                         values.iter_mut().zip(copy).for_each(|(v, c)| *v = c);
                     }
                 })?;
@@ -310,6 +310,38 @@ fn all_finite(values: &[f32]) -> bool {
     values
         .chunks(4096)
         .all(|chunk| chunk.iter().fold(0u32, |bad, v| bad | u32::from(v.to_bits() & EXPONENT == EXPONENT)) == 0)
+}
+
+/// Values per piece when an element-wise rule updates a parameter on several threads: 64 KiB of
+/// each array, enough to outweigh handing a piece to a thread.
+const PIECE: usize = 16 * 1024;
+
+/// `rule.update` on one parameter: whole, or for an element-wise rule and a parameter of more
+/// than one piece, piece by piece on rayon's threads (the same values either way: each value's
+/// update reads only its own stretch). Adam on W2's 200,000-weight layer was 9–15% of its step
+/// on one thread.
+fn update_in_pieces(
+    rule: &dyn UpdateRule,
+    lr: f64,
+    param: &mut [f32],
+    grad: &[f32],
+    slots: &mut [Vec<f32>],
+    step: u64,
+) {
+    use rayon::prelude::*;
+    if !rule.elementwise() || param.len() <= PIECE {
+        let mut slots: Vec<&mut [f32]> = slots.iter_mut().map(Vec::as_mut_slice).collect();
+        return rule.update(lr, param, grad, &mut slots, step);
+    }
+    let mut pieces: Vec<Vec<&mut [f32]>> = (0..param.len().div_ceil(PIECE)).map(|_| Vec::new()).collect();
+    for slot in slots.iter_mut() {
+        for (piece, stretch) in pieces.iter_mut().zip(slot.chunks_mut(PIECE)) {
+            piece.push(stretch);
+        }
+    }
+    param.par_chunks_mut(PIECE).zip(grad.par_chunks(PIECE)).zip(pieces).for_each(|((param, grad), mut slots)| {
+        rule.update(lr, param, grad, &mut slots, step);
+    });
 }
 
 #[cfg(test)]

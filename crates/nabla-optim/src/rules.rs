@@ -121,7 +121,11 @@ impl UpdateRule for SgdConfig {
         Ok(())
     }
 
-    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64) {
+    fn elementwise(&self) -> bool {
+        true
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], step: u64) {
         sgd(*self, lr, param, grad, slots, step);
     }
 }
@@ -143,7 +147,11 @@ impl UpdateRule for AdamConfig {
         adam_validate(self)
     }
 
-    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64) {
+    fn elementwise(&self) -> bool {
+        true
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], step: u64) {
         adam(*self, lr, param, grad, slots, step, false);
     }
 }
@@ -165,7 +173,11 @@ impl UpdateRule for AdamW {
         adam_validate(&self.0)
     }
 
-    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64) {
+    fn elementwise(&self) -> bool {
+        true
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], step: u64) {
         adam(self.0, lr, param, grad, slots, step, true);
     }
 }
@@ -200,12 +212,16 @@ impl UpdateRule for RmsPropConfig {
         }
     }
 
-    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], _step: u64) {
+    fn elementwise(&self) -> bool {
+        true
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], _step: u64) {
         rmsprop(*self, lr, param, grad, slots);
     }
 }
 
-fn sgd(c: SgdConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], step: u64) {
+fn sgd(c: SgdConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]], step: u64) {
     let (weight_decay, momentum, undamped) = (c.weight_decay as f32, c.momentum as f32, (1.0 - c.dampening) as f32);
     let minus_lr = -lr as f32;
     for i in 0..p.len() {
@@ -223,7 +239,7 @@ fn sgd(c: SgdConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], 
     }
 }
 
-fn adam(c: AdamConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], step: u64, decoupled: bool) {
+fn adam(c: AdamConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]], step: u64, decoupled: bool) {
     let (beta1, beta2) = c.betas;
     let bias_correction1 = 1.0 - beta1.powi(step as i32);
     let bias_correction2_sqrt = (1.0 - beta2.powi(step as i32)).sqrt() as f32;
@@ -268,7 +284,7 @@ fn adam(c: AdamConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>]
     }
 }
 
-fn rmsprop(c: RmsPropConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [Vec<f32>]) {
+fn rmsprop(c: RmsPropConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]]) {
     let (alpha, one_minus_alpha) = (c.alpha as f32, (1.0 - c.alpha) as f32);
     let (weight_decay, eps, momentum, minus_lr) = (c.weight_decay as f32, c.eps as f32, c.momentum as f32, -lr as f32);
     for i in 0..p.len() {

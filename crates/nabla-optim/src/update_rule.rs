@@ -10,9 +10,11 @@ use std::sync::Arc;
 ///
 /// The optimizer gives `update` each parameter's values and gradient as flat slices in the
 /// same order, the learning rate of the parameter's group, the parameter's buffers (one
-/// zero-filled `Vec` of the parameter's length per name in [`UpdateRule::slots`], kept between
-/// steps and saved in the state dict as `state.{i}.{slot}`) and the step count, already
-/// incremented for this step (1 on the first).
+/// slice of the parameter's length per name in [`UpdateRule::slots`], zero at first, kept
+/// between steps and saved in the state dict as `state.{i}.{slot}`) and the step count, already
+/// incremented for this step (1 on the first). A rule whose [`UpdateRule::elementwise`] is
+/// true gets a parameter in pieces, on several threads at once: each piece with the same
+/// stretch of its gradient and buffers.
 ///
 /// ```
 /// use nabla_optim::{Optimizer, UpdateRule};
@@ -26,7 +28,7 @@ use std::sync::Arc;
 ///     fn name(&self) -> &'static str { "SignSGD" }
 ///     fn lr(&self) -> f64 { self.lr }
 ///     fn slots(&self) -> Vec<&'static str> { Vec::new() }
-///     fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], _: &mut [Vec<f32>], _: u64) {
+///     fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], _: &mut [&mut [f32]], _: u64) {
 ///         for (w, g) in param.iter_mut().zip(grad) {
 ///             *w -= lr as f32 * g.signum();
 ///         }
@@ -60,8 +62,16 @@ pub trait UpdateRule: Debug + Send + Sync {
         Ok(())
     }
 
+    /// Whether each value's update reads only that value, its gradient and its buffers (SGD,
+    /// Adam and RMSprop do; a rule that takes a norm over the whole parameter, as LARS or LAMB,
+    /// does not). The optimizer then updates a large parameter in pieces on all of rayon's
+    /// threads. False by default.
+    fn elementwise(&self) -> bool {
+        false
+    }
+
     /// Updates one parameter in place (see the trait's documentation for the arguments).
-    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64);
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], step: u64);
 }
 
 /// A shared rule is a rule: a list of rules of different types is `Vec<Arc<dyn UpdateRule>>`.
@@ -82,7 +92,11 @@ impl<T: UpdateRule + ?Sized> UpdateRule for Arc<T> {
         (**self).validate()
     }
 
-    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [Vec<f32>], step: u64) {
+    fn elementwise(&self) -> bool {
+        (**self).elementwise()
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], step: u64) {
         (**self).update(lr, param, grad, slots, step);
     }
 }

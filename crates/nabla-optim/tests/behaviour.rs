@@ -177,3 +177,53 @@ fn a_step_without_any_gradient_is_an_error() {
     assert_eq!(w.to_vec(), vec![1.0, -2.0]);
     assert!((other.to_vec()[0] - 0.4).abs() < 1e-6, "{other:?}");
 }
+
+/// `rule` with `elementwise` false: the optimizer updates each parameter whole, on one thread.
+#[derive(Debug)]
+struct Whole(Arc<dyn UpdateRule>);
+
+impl UpdateRule for Whole {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn lr(&self) -> f64 {
+        self.0.lr()
+    }
+
+    fn slots(&self) -> Vec<&'static str> {
+        self.0.slots()
+    }
+
+    fn update(&self, lr: f64, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]], step: u64) {
+        self.0.update(lr, param, grad, slots, step);
+    }
+}
+
+#[test]
+fn a_large_parameter_updated_in_pieces_on_threads_equals_it_updated_whole() {
+    // 40,001 values: two whole pieces of 16,384 and a short one, each a different stretch.
+    let values: Vec<f32> = (0..40_001).map(|i| ((i * 37 % 1001) as f32 - 500.0) * 1e-3).collect();
+    let rules: [Arc<dyn UpdateRule>; 4] = [
+        Arc::new(SgdConfig { lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 1e-3, ..Default::default() }),
+        Arc::new(AdamConfig { lr: 0.01, amsgrad: true, weight_decay: 1e-3, ..Default::default() }),
+        Arc::new(AdamW(AdamConfig { lr: 0.01, ..AdamConfig::adamw() })),
+        Arc::new(RmsPropConfig { lr: 0.01, momentum: 0.5, centered: true, ..Default::default() }),
+    ];
+    for rule in rules {
+        assert!(rule.elementwise(), "{} updates each value alone", rule.name());
+        let run = |rule: Arc<dyn UpdateRule>| -> Vec<f32> {
+            let w = param(&values);
+            let mut opt = Optimizer::new(vec![w.clone()], rule).unwrap();
+            for _ in 0..3 {
+                // Gradients that differ value by value: Σ (w - 3)² · w.
+                let loss = w.sub_scalar(3.0).unwrap().powf(2.0).unwrap().mul(&w).unwrap().sum_all().unwrap();
+                opt.step(&loss.backward().unwrap()).unwrap();
+            }
+            w.to_vec()
+        };
+        let (pieces, whole) = (run(rule.clone()), run(Arc::new(Whole(rule.clone()))));
+        assert_ne!(pieces, values, "{} moved the parameter", rule.name());
+        assert!(pieces.iter().zip(&whole).all(|(a, b)| a.to_bits() == b.to_bits()), "{}", rule.name());
+    }
+}

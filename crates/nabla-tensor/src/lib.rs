@@ -35,7 +35,8 @@
 //! |---|---|---|---|
 //! | the buffer store ([`buffers`]) | freed tensors' buffers of at least 4,096 values, handed to the next op that needs that length, so a training step does not page-fault its heap back in | at most 256 MiB ([`buffers::DEFAULT_CAP_BYTES`]) | [`buffers::set_cap`], [`buffers::clear`], [`buffers::held_bytes`]; `NABLA_BUFFER_CAP_MB` sets the cap at start |
 //! | the im2col table cache (nabla-conv) | each convolution geometry's gather offsets, made once | at most 48 MiB | `nabla_conv::set_table_cache_cap`, `clear_table_cache`, `table_cache_bytes` |
-//! | matrix-multiply packing buffers | per thread that runs nabla's AVX-512 kernel, the packed panels of `A` and `B` | fixed: 4.5 MiB a thread (256 × 504 and 256 × 4,096 values), only on AVX-512 machines | freed when the thread ends |
+//! | matrix-multiply packing buffers | per thread that runs nabla's packed kernel, the packed panels of `A` and `B` | fixed: 4.5 MiB a thread on AVX-512 (256 × 504 and 256 × 4,096 values), 4.2 MiB on AVX2 (256 × 168 and 256 × 4,096) | freed when the thread ends |
+//! | the instruction-set level ([`isa`]) | which version of each kernel runs: AVX-512, AVX2 with FMA, or the portable code | detected once | `NABLA_ISA=scalar\|avx2\|avx512` caps it; [`isa::level`] says which |
 //! | rayon's global thread pool | every parallel kernel | one thread per core | [`set_thread_count`] before the first op, or `RAYON_NUM_THREADS` |
 //! | polling threads | inside [`on_pool`], the pool's idle threads poll for work instead of sleeping, so each op does not wake them through the kernel; they yield the core after 1,024 idle polls and stop when the closure returns | the pool's threads, busy only while `on_pool` runs | run the loop outside `on_pool` to let them sleep |
 //! | the unoptimised-build warning | one line on stderr at the first op of a build at opt-level 0 | once | `NABLA_NO_OPT_WARNING=1` |
