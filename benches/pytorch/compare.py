@@ -276,7 +276,7 @@ def numpy_w1_seconds(threads, isa):
 
 def pytorch_isa_report():
     """What PyTorch says it runs: ATen's kernels, and oneDNN's ISA from its verbose log."""
-    probe = ("import torch; torch.nn.functional.conv2d(torch.rand(1, 1, 8, 8), torch.rand(1, 1, 3, 3)); "
+    probe = ("import torch; torch.nn.functional.conv2d(torch.rand(2, 16, 16, 16), torch.rand(32, 16, 3, 3)); "
              "print('ATen CPU capability:', torch.backends.cpu.get_cpu_capability())")
     out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "ONEDNN_VERBOSE": "1"},
                          capture_output=True, text=True).stdout.splitlines()

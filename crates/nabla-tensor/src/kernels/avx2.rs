@@ -4,9 +4,9 @@
 //! packing a transposed `B`.
 
 use std::arch::x86_64::{
-    __m256, __m256i, _mm256_add_ps, _mm256_cmpgt_epi32, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_maskload_ps,
-    _mm256_maskstore_ps, _mm256_permute2f128_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32,
-    _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
+    __m256, __m256i, _MM_HINT_T0, _mm_prefetch, _mm256_add_ps, _mm256_cmpgt_epi32, _mm256_fmadd_ps, _mm256_loadu_ps,
+    _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_permute2f128_ps, _mm256_set1_epi32, _mm256_set1_ps,
+    _mm256_setr_epi32, _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
 };
 
 use super::packed::{MicroKernel, Panel, Tile};
@@ -57,6 +57,11 @@ fn first_lanes(valid: usize) -> __m256i {
 #[target_feature(enable = "avx2,fma")]
 unsafe fn kernel<const ROWS: usize>(kc: usize, a: *const f32, b: Panel, c: *mut f32, ldc: usize, tile: Tile) {
     let mut acc: [[__m256; 2]; ROWS] = [[_mm256_setzero_ps(); 2]; ROWS];
+    for i in 0..tile.rows {
+        // The tile of `C` is read and written after the loop: fetch it now, as BLIS does.
+        _mm_prefetch::<_MM_HINT_T0>(c.wrapping_add(i * ldc).cast());
+        _mm_prefetch::<_MM_HINT_T0>(c.wrapping_add(i * ldc + 15).cast());
+    }
     for p in 0..kc {
         // SAFETY: step `p` of both panels is in bounds.
         let row = unsafe { b.ptr.add(p * b.stride) };
