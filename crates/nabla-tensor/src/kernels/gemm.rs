@@ -57,11 +57,14 @@ impl Operand<'_> {
     }
 }
 
-/// Work (m·n·k) from which one multiply is worth splitting across threads. Below about 2^24
-/// multiply-adds, splitting costs more than it gains: moving the line from 2^18 to 2^24 took
-/// W2 (whose products are 2–13 million) from 2.9 to 2.2 ms a step at 2 threads and left W3,
-/// W4, W5 and W8 unchanged (docs/performance.md).
-const PARALLEL_WORK: usize = 1 << 24;
+/// Work (m·n·k) from which one multiply is worth splitting across threads: 2^21 multiply-adds,
+/// so that W2's and W8's layer products (2–13 million) use both cores. With the `gemm` crate
+/// under them, 2^24 had been better (W2 2.9 → 2.2 ms when the line moved up from 2^18); nabla's
+/// own kernels split more cheaply, and inside `on_pool` the idle threads take their share at
+/// once: 2^21 against 2^24, medians of 6–8 interleaved runs with 2 threads, W2 1.04 → 0.85 ms,
+/// W5 19.5 → 17.2 ms, W8 2.95 → 2.80 ms on AVX-512 and W2 1.39 → 1.17 ms on AVX2; 2^19 lost
+/// it again (W2 1.02 ms).
+const PARALLEL_WORK: usize = 1 << 21;
 
 /// `a @ b` for each index of `batch_shape`, giving `[batch..., m, n]`. The caller has checked
 /// that the inner dimensions agree and the batch shapes broadcast to `batch_shape`.
