@@ -143,6 +143,16 @@ unsafe fn gather_each(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
     }
 }
 
+/// Copies the run that the chain starting at `rounds[0]` reads (its `chain` rounds of whole
+/// stride-1 lanes) into `row` at once, and returns how many rounds it covered.
+#[cfg(target_arch = "x86_64")]
+fn copy_chain(plane: &[f32], rounds: &[Round], row: &mut [f32]) -> usize {
+    let (first, last) = (&rounds[0], &rounds[rounds[0].chain - 1]);
+    let (len, start) = (last.at + last.lanes - first.at, first.start as usize);
+    row[first.at..first.at + len].copy_from_slice(&plane[start..start + len]);
+    first.chain
+}
+
 /// `plane[…] += row[p]` for every inside lane of each round.
 ///
 /// # Safety
@@ -207,10 +217,7 @@ mod avx512 {
         let mut i = 0;
         while let Some(round) = rounds.get(i) {
             if round.chain >= 2 {
-                let last = &rounds[i + round.chain - 1];
-                let (len, start) = (last.at + last.lanes - round.at, round.start as usize);
-                row[round.at..round.at + len].copy_from_slice(&plane[start..start + len]);
-                i += round.chain;
+                i += super::copy_chain(plane, &rounds[i..], row);
                 continue;
             }
             let at = plane.as_ptr().wrapping_offset(round.start);
@@ -357,10 +364,7 @@ mod avx2 {
         let mut i = 0;
         while let Some(round) = rounds.get(i) {
             if round.chain >= 2 {
-                let last = &rounds[i + round.chain - 1];
-                let (len, start) = (last.at + last.lanes - round.at, round.start as usize);
-                row[round.at..round.at + len].copy_from_slice(&plane[start..start + len]);
-                i += round.chain;
+                i += super::copy_chain(plane, &rounds[i..], row);
                 continue;
             }
             let at = plane.as_ptr().wrapping_offset(round.start);
