@@ -141,6 +141,10 @@ pub fn gradcheck(
     let mut worst_excess = f64::NEG_INFINITY;
     for (input_index, input) in tracked.iter().enumerate() {
         let base = input.to_array();
+        #[expect(
+            clippy::needless_range_loop,
+            reason = "`index` addresses the input, its perturbation and every projection's gradient"
+        )]
         for index in 0..input.numel() {
             let shifted = |delta: f32| -> Result<Vec<f32>> {
                 let mut values = base.clone();
