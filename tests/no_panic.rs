@@ -1,10 +1,15 @@
 //! Bad input never panics: every public op and layer is called with random shapes and
 //! hyperparameters — zero-sized dimensions, mismatched channels, stride 0, kernels larger than
 //! their inputs, NaN and infinite values, empty batches — and must return `Ok` with the
-//! documented shape or a typed `Err`, never unwind (checked with `catch_unwind`). Each call that
-//! succeeds is also differentiated, and backward must not panic either.
+//! documented shape (checked against `support/shapes.rs`, PyTorch's shape rules written out
+//! independently) or a typed `Err`, never unwind (checked with `catch_unwind`). Each call that
+//! succeeds is also differentiated: backward must succeed too, giving each tracked input a
+//! gradient of its own shape.
 //!
 //! Cases per property: `PROPTEST_CASES` (default 256); `docs/reliability.md` has the counts run.
+
+#[path = "support/shapes.rs"]
+mod shapes;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -49,22 +54,44 @@ fn tracked(shape: &[usize], seed: u64, awkward: bool) -> Tensor {
     tensor(shape, seed, awkward).requires_grad(true)
 }
 
-/// Runs `call`; a panic fails the property with `what`. When the call succeeds, its output is
-/// summed and differentiated, which must not panic either. Returns the output's shape.
-fn no_panic(
-    what: String,
+/// What a call did, when it did not panic.
+enum Outcome {
+    /// A typed error from the call.
+    Rejected,
+    /// The output's shape, and the error its backward pass returned, if any.
+    Returned(Vec<usize>, Option<String>),
+}
+
+/// Runs `call`; a panic fails the property with `what`. When the call succeeds and its output
+/// is tracked, the output is summed and differentiated: a backward error fails the property,
+/// as does a gradient whose shape differs from its input's, for each of `inputs`.
+fn run(
+    what: &str,
+    inputs: &[&Tensor],
     call: impl FnOnce() -> Result<Tensor>,
-) -> std::result::Result<Option<Vec<usize>>, TestCaseError> {
+) -> std::result::Result<Outcome, TestCaseError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let output = call()?;
+        let Ok(output) = call() else { return Outcome::Rejected };
         let shape = output.shape().to_vec();
-        if output.is_tracked() {
-            let _ = output.sum_all().and_then(|s| s.backward());
+        if !output.is_tracked() {
+            return Outcome::Returned(shape, None);
         }
-        Ok::<_, nabla::tensor::Error>(shape)
+        let grads = match output.sum_all().and_then(|s| s.backward()) {
+            Ok(grads) => grads,
+            Err(e) => return Outcome::Returned(shape, Some(e.to_string())),
+        };
+        for (i, input) in inputs.iter().enumerate() {
+            if let Some(grad) = grads.get(input).filter(|g| g.shape() != input.shape()) {
+                return Outcome::Returned(
+                    shape,
+                    Some(format!("input {i} {:?} got a gradient of shape {:?}", input.shape(), grad.shape())),
+                );
+            }
+        }
+        Outcome::Returned(shape, None)
     }));
     match outcome {
-        Ok(result) => Ok(result.ok()),
+        Ok(outcome) => Ok(outcome),
         Err(panic) => {
             let message = panic
                 .downcast_ref::<String>()
@@ -74,6 +101,23 @@ fn no_panic(
             Err(TestCaseError::fail(format!("{what} panicked: {message}")))
         }
     }
+}
+
+/// [`run`], then: a call that returned `Ok` must have the shape `expected` gives (PyTorch's rule
+/// for the call; `None` when PyTorch rejects it) and a backward pass that succeeded.
+fn no_panic(
+    what: String,
+    inputs: &[&Tensor],
+    call: impl FnOnce() -> Result<Tensor>,
+    expected: impl FnOnce() -> Option<Vec<usize>>,
+) -> std::result::Result<(), TestCaseError> {
+    if let Outcome::Returned(shape, backward_error) = run(&what, inputs, call)? {
+        prop_assert_eq!(Some(shape), expected(), "{}: output shape", what);
+        if let Some(error) = backward_error {
+            return Err(TestCaseError::fail(format!("{what}: backward failed: {error}")));
+        }
+    }
+    Ok(())
 }
 
 /// Mostly a usable size in `1..=max`, sometimes 0.
@@ -103,33 +147,33 @@ proptest! {
     fn binary_ops(a in shape(4, 3), b in shape(4, 3), seed in any::<u64>(), op in 0..6usize) {
         let (x, y) = (tracked(&a, seed, true), tracked(&b, seed ^ 1, true));
         let names = ["add", "sub", "mul", "div", "maximum", "minimum"];
-        no_panic(format!("{} {a:?} {b:?}", names[op]), || match op {
+        no_panic(format!("{} {a:?} {b:?}", names[op]), &[&x, &y], || match op {
             0 => x.add(&y),
             1 => x.sub(&y),
             2 => x.mul(&y),
             3 => x.div(&y),
             4 => x.maximum(&y),
             _ => x.minimum(&y),
-        })?;
+        }, || shapes::broadcast(&a, &b))?;
     }
 
     #[test]
     fn matmul(a in shape(4, 4), b in shape(4, 4), seed in any::<u64>()) {
         let (x, y) = (tracked(&a, seed, true), tracked(&b, seed ^ 1, true));
-        no_panic(format!("matmul {a:?} {b:?}"), || x.matmul(&y))?;
+        no_panic(format!("matmul {a:?} {b:?}"), &[&x, &y], || x.matmul(&y), || shapes::matmul(&a, &b))?;
     }
 
     #[test]
     fn reductions(a in shape(4, 3), axes in prop::collection::vec(-5isize..5, 0..3), keep in any::<bool>(),
                   op in 0..5usize, seed in any::<u64>()) {
         let x = tracked(&a, seed, true);
-        no_panic(format!("reduction {op} {a:?} over {axes:?}"), || match op {
+        no_panic(format!("reduction {op} {a:?} over {axes:?}"), &[&x], || match op {
             0 => x.sum(&axes, keep),
             1 => x.mean(&axes, keep),
             2 => x.max(&axes, keep),
             3 => x.min(&axes, keep),
             _ => x.var(&axes, keep, true),
-        })?;
+        }, || shapes::reduce(&a, &axes, keep))?;
     }
 
     #[test]
@@ -140,7 +184,8 @@ proptest! {
         let x = tracked(&a, seed, true);
         let y = tracked(&other, seed ^ 1, true);
         let target_usize: Vec<usize> = target.iter().map(|&d| d.unsigned_abs()).collect();
-        no_panic(format!("layout op {op} on {a:?} ({target:?}, axis {axis}, {start}+{len}, {indices:?}, {perm:?}, {other:?})"), || match op {
+        let what = format!("layout op {op} on {a:?} ({target:?}, axis {axis}, {start}+{len}, {indices:?}, {perm:?}, {other:?})");
+        no_panic(what, &[&x, &y], || match op {
             0 => x.reshape(&target),
             1 => x.narrow(axis, start, len),
             2 => x.index_select(axis, &indices),
@@ -157,6 +202,19 @@ proptest! {
                 let whole = index.to_vec().iter().map(|v| (v.abs() * 3.0).floor() as i64).collect();
                 x.gather(axis, Indices::new(whole, index.shape())?)
             }
+        }, || match op {
+            0 => shapes::reshape(&a, &target),
+            1 => shapes::with_axis(&a, axis, len),
+            2 => shapes::with_axis(&a, axis, indices.len()),
+            3 => shapes::permute(&a, &perm),
+            4 => shapes::transpose(&a, axis, start as isize),
+            5 => shapes::concat(&a, &other, axis),
+            6 => shapes::insert_axis(&a, axis, 2),
+            7 => shapes::squeeze(&a, axis),
+            8 => shapes::insert_axis(&a, axis, 1),
+            9 => shapes::flatten(&a, axis, start as isize),
+            10 => Some(target_usize.clone()),
+            _ => Some(other.clone()),
         })?;
     }
 
@@ -164,7 +222,7 @@ proptest! {
     fn activations(a in shape(4, 3), axis in -5isize..5, parameter in prop::sample::select(vec![0.0f32, 0.2, -1.0, f32::NAN, 1e30]),
                    op in 0..11usize, seed in any::<u64>()) {
         let x = tracked(&a, seed, true);
-        no_panic(format!("activation {op} on {a:?} (axis {axis}, parameter {parameter})"), || match op {
+        no_panic(format!("activation {op} on {a:?} (axis {axis}, parameter {parameter})"), &[&x], || match op {
             0 => Ok(act::sigmoid(&x)),
             1 => Ok(act::tanh(&x)),
             2 => Ok(act::relu(&x)),
@@ -176,7 +234,7 @@ proptest! {
             8 => Ok(act::silu(&x)),
             9 => act::softmax(&x, axis),
             _ => act::log_softmax(&x, axis),
-        })?;
+        }, || Some(a.clone()))?;
     }
 
     #[test]
@@ -185,7 +243,7 @@ proptest! {
         let b = if same { a.clone() } else { b };
         let (x, y) = (tracked(&a, seed, true), tensor(&b, seed ^ 1, true));
         let ce = CrossEntropyOptions { label_smoothing: parameter, ..Default::default() };
-        no_panic(format!("loss {op} on {a:?}, {b:?}, targets {targets:?}, axis {axis}, parameter {parameter}"), || match op {
+        no_panic(format!("loss {op} on {a:?}, {b:?}, targets {targets:?}, axis {axis}, parameter {parameter}"), &[&x], || match op {
             0 => losses::mse(&x, &y, Reduction::Mean),
             1 => losses::l1(&x, &y, Reduction::Sum),
             2 => losses::huber(&x, &y, parameter, Reduction::Mean),
@@ -198,6 +256,12 @@ proptest! {
             9 => losses::kl_div(&x, &y, parameter > 0.0, KlReduction::BatchMean),
             10 => losses::kl_divergence(&x.abs()?, &y.abs()?, axis),
             _ => losses::js_divergence(&x.abs()?, &y.abs()?, axis),
+        }, || match op {
+            // Reduction::None keeps the input's shape; the divergences reduce `axis`; the rest
+            // reduce to a scalar.
+            3 => Some(a.clone()),
+            10 | 11 => shapes::reduce(&a, &[axis], false),
+            _ => Some(vec![]),
         })?;
     }
 
@@ -211,7 +275,8 @@ proptest! {
             _ => a,
         };
         let x = tracked(&a, seed, true);
-        no_panic(format!("layer {op} ({input}→{output}, p {p}, normalized {normalized:?}, training {training}) on {a:?}"), || {
+        let what = format!("layer {op} ({input}→{output}, p {p}, normalized {normalized:?}, training {training}) on {a:?}");
+        no_panic(what, &[&x], || {
             match op {
                 0 => Linear::new(LinearConfig::new(input, output), rng)?.forward(&x),
                 1 => {
@@ -231,6 +296,9 @@ proptest! {
                     layer.forward(&x)
                 }
             }
+        }, || match op {
+            0 => shapes::with_axis(&a, -1, output),
+            _ => Some(a.clone()),
         })?;
     }
 
@@ -245,19 +313,29 @@ proptest! {
             ..Conv2dConfig::new(channels.0, channels.1, 1)
         };
         let x = tracked(&a, seed, true);
-        let out = no_panic(format!("convolution {transposed} {config:?} on {a:?}"), || match transposed {
+        no_panic(format!("convolution {transposed} {config:?} on {a:?}"), &[&x], || match transposed {
             0 => Conv2d::new(config, rng)?.forward(&x),
             1 => ConvTranspose2d::with_output_padding(config, output_padding, rng)?.forward(&x),
             _ => Conv1d::new(Conv1dConfig {
                 stride: stride.0, padding: padding.0, dilation: dilation.0, groups,
                 ..Conv1dConfig::new(channels.0, channels.1, kernel.0)
             }, rng)?.forward(&x),
+        }, || match (transposed, a.len()) {
+            (0, 4) => Some(vec![
+                a[0],
+                channels.1,
+                shapes::window(a[2], padding.0, dilation.0, kernel.0, stride.0)?,
+                shapes::window(a[3], padding.1, dilation.1, kernel.1, stride.1)?,
+            ]),
+            (1, 4) => Some(vec![
+                a[0],
+                channels.1,
+                shapes::transposed_window(a[2], padding.0, dilation.0, kernel.0, stride.0, output_padding.0)?,
+                shapes::transposed_window(a[3], padding.1, dilation.1, kernel.1, stride.1, output_padding.1)?,
+            ]),
+            (2, 3) => Some(vec![a[0], channels.1, shapes::window(a[2], padding.0, dilation.0, kernel.0, stride.0)?]),
+            _ => None,
         })?;
-        if let (Some(out), 0, 4) = (out, transposed, a.len()) {
-            let size = |i: usize, p: usize, d: usize, k: usize, s: usize| (i + 2 * p - d * (k - 1) - 1) / s + 1;
-            let expected = vec![a[0], channels.1, size(a[2], padding.0, dilation.0, kernel.0, stride.0), size(a[3], padding.1, dilation.1, kernel.1, stride.1)];
-            prop_assert_eq!(out, expected);
-        }
     }
 
     #[test]
@@ -267,7 +345,7 @@ proptest! {
         let config = Pool2dConfig { kernel_size: kernel, stride, padding, dilation };
         let a = fit(a, fits, 4, 1, size.0);
         let x = tracked(&a, seed, true);
-        no_panic(format!("pool/resample {op} ({config:?}, size {size:?}, scale {scale}, pads {pads:?}) on {a:?}"), || match op {
+        no_panic(format!("pool/resample {op} ({config:?}, size {size:?}, scale {scale}, pads {pads:?}) on {a:?}"), &[&x], || match op {
             0 => MaxPool2d(config).forward(&x),
             1 => AvgPool2d(config).forward(&x),
             2 => AdaptiveAvgPool2d(size).forward(&x),
@@ -276,6 +354,20 @@ proptest! {
             5 => ReflectionPad2d(pads).forward(&x),
             6 => ReplicationPad2d(pads).forward(&x),
             _ => InstanceNorm2d::new(size.0).forward(&x),
+        }, || {
+            if a.len() != 4 {
+                return None;
+            }
+            let (h, w) = (a[2], a[3]);
+            let (height, width) = match op {
+                0 => (shapes::window(h, padding.0, dilation.0, kernel.0, stride.0)?, shapes::window(w, padding.1, dilation.1, kernel.1, stride.1)?),
+                1 => (shapes::window(h, padding.0, 1, kernel.0, stride.0)?, shapes::window(w, padding.1, 1, kernel.1, stride.1)?),
+                2 | 4 => size,
+                3 => ((h as f64 * scale as f64).floor() as usize, (w as f64 * scale as f64).floor() as usize),
+                5 | 6 => (h.checked_add(pads.2)?.checked_add(pads.3)?, w.checked_add(pads.0)?.checked_add(pads.1)?),
+                _ => (h, w),
+            };
+            Some(vec![a[0], a[1], height, width])
         })?;
     }
 
@@ -287,10 +379,13 @@ proptest! {
         let a = fit(a, fits, 3, 2, input);
         let config = RecurrentConfig { num_layers: layers, bidirectional, batch_first, dropout, ..RecurrentConfig::new(input, hidden) };
         let x = tracked(&a, seed, true);
-        no_panic(format!("recurrent {kind} {config:?} on {a:?}"), || match kind {
+        no_panic(format!("recurrent {kind} {config:?} on {a:?}"), &[&x], || match kind {
             0 => Rnn::new(config, RnnNonlinearity::Tanh, rng)?.forward(&x),
             1 => Lstm::new(config, rng)?.forward(&x),
             _ => Gru::new(config, rng)?.forward(&x),
+        }, || {
+            let directions = if bidirectional { 2 } else { 1 };
+            (a.len() == 3).then(|| vec![a[0], a[1], directions * hidden])
         })?;
     }
 
@@ -300,7 +395,7 @@ proptest! {
         let grad_shape = if same { a.clone() } else { grad_shape };
         let param = tracked(&a, seed, false);
         let other = tracked(&grad_shape, seed, true);
-        no_panic(format!("optimizer {rule} lr {lr} beta {beta} on {a:?} with a gradient through {grad_shape:?}"), || {
+        no_panic(format!("optimizer {rule} lr {lr} beta {beta} on {a:?} with a gradient through {grad_shape:?}"), &[&param], || {
             let mut optimizer = match rule {
                 0 => Optimizer::sgd(vec![param.clone()], SgdConfig { lr, momentum: beta, ..Default::default() })?,
                 _ => Optimizer::adam(vec![param.clone()], AdamConfig { lr, betas: (beta, 0.999), ..Default::default() })?,
@@ -308,6 +403,6 @@ proptest! {
             let grads = param.mul(&other)?.sum_all()?.backward()?;
             optimizer.step(&grads)?;
             Ok(param.clone())
-        })?;
+        }, || Some(a.clone()))?;
     }
 }
