@@ -61,6 +61,28 @@ fn conv_transpose2d_matches_pytorch_for_every_option() {
     }
 }
 
+/// Cases `make_conv.py` writes: convolutions without a bias, and a transposed convolution of
+/// one large image (36 × 40 in, 72 × 82 out), the size at which Conv2d runs in blocks of rows.
+#[test]
+fn convolutions_without_bias_and_on_a_large_image_match_pytorch() {
+    let rng = &mut StdRng::seed_from_u64(0);
+    let conv = Conv2dConfig { stride: (2, 2), padding: (1, 1), bias: false, ..config(3, 4, (3, 3)) };
+    check("conv2d_g_nobias", &Conv2d::new(conv, rng).unwrap());
+    let transposed = Conv2dConfig { stride: (2, 2), padding: (1, 1), bias: false, ..config(4, 3, (4, 4)) };
+    check("conv_transpose2d_f_nobias", &ConvTranspose2d::new(transposed, rng).unwrap());
+    let large = Conv2dConfig { stride: (2, 2), padding: (1, 1), groups: 2, dilation: (1, 2), ..config(4, 6, (3, 3)) };
+    // Looser: each weight gradient sums 1,440 products of order 1 in f32, whose rounding alone
+    // is of order √1440·2⁻²⁴·√(Σ terms²) ≈ 1e-5; the worst element measured differs by 8.6e-6.
+    let sums = nabla_testkit::Tolerance { rtol: 1e-5, atol: 2e-5 };
+    let large = ConvTranspose2d::with_output_padding(large, (1, 1), rng).unwrap();
+    nabla_testkit::check_module(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden"),
+        "conv_transpose2d_g_large",
+        &large,
+        sums,
+    );
+}
+
 #[test]
 fn pooling_matches_pytorch() {
     check("maxpool2d_k2", &MaxPool2d(Pool2dConfig::new(2)));
