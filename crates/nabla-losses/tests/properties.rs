@@ -35,6 +35,9 @@ fn js(p: &[f32], q: &[f32]) -> f32 {
 }
 
 proptest! {
+    // 256 cases from a fixed seed, so CI is repeatable (see `nabla_testkit::proptest_config`).
+    #![proptest_config(nabla_testkit::proptest_config(256))]
+
     #[test]
     fn kl_is_non_negative((p, q) in (2usize..12).prop_flat_map(|n| (distribution(n), strictly_positive(n)))) {
         prop_assert!(kl(&p, &q) >= -1e-6, "KL = {}", kl(&p, &q));
