@@ -19,9 +19,10 @@ fn quadratic_grads(params: &[&Tensor]) -> Result<Gradients> {
     total.backward()
 }
 
-#[test]
-fn every_rule_variant_minimises_a_quadratic() {
-    let rules: [Arc<dyn UpdateRule>; 8] = [
+/// Every rule variant, each with the state it keeps (momentum and Nesterov, dampening, weight
+/// decay, AMSGrad's maximum, AdamW's decoupled decay, RMSprop's centred average and momentum).
+fn every_rule_variant() -> [Arc<dyn UpdateRule>; 8] {
+    [
         Arc::new(SgdConfig { lr: 0.1, ..Default::default() }),
         Arc::new(SgdConfig { lr: 0.05, momentum: 0.9, dampening: 0.1, weight_decay: 1e-4, ..Default::default() }),
         Arc::new(SgdConfig { lr: 0.05, momentum: 0.9, nesterov: true, ..Default::default() }),
@@ -30,8 +31,12 @@ fn every_rule_variant_minimises_a_quadratic() {
         Arc::new(AdamW(AdamConfig { lr: 0.1, ..AdamConfig::adamw() })),
         Arc::new(RmsPropConfig { lr: 0.05, ..Default::default() }),
         Arc::new(RmsPropConfig { lr: 0.02, momentum: 0.5, centered: true, ..Default::default() }),
-    ];
-    for rule in rules {
+    ]
+}
+
+#[test]
+fn every_rule_variant_minimises_a_quadratic() {
+    for rule in every_rule_variant() {
         let p = param(&[0.0, -1.0, 5.0]);
         let mut optimizer = Optimizer::new(vec![p.clone()], rule.clone()).unwrap();
         for _ in 0..300 {
@@ -56,28 +61,43 @@ fn groups_have_their_own_learning_rates() {
     assert!((fast.to_vec()[0] - 0.6).abs() < 1e-6 && (slow.to_vec()[0] - 0.06).abs() < 1e-6);
 }
 
-#[test]
-fn a_restored_optimizer_continues_exactly_where_the_saved_one_was() {
-    let rule = AdamConfig { lr: 0.05, amsgrad: true, ..Default::default() };
+/// Six steps straight, against three steps, the state dict saved into a fresh optimizer, and
+/// three more, with the learning rate changed by a schedule halfway (as a resumed run sets it).
+fn assert_resumes_exactly(rule: Arc<dyn UpdateRule>) -> Vec<(String, Tensor)> {
+    let run = |optimizer: &mut Optimizer, p: &Tensor, steps: std::ops::Range<usize>| {
+        for step in steps {
+            let lr = LrSchedule::Step { step_size: 2, gamma: 0.5 }.lr_at(rule.lr(), step);
+            optimizer.set_learning_rate(0, lr).unwrap();
+            optimizer.step(&quadratic_grads(&[p]).unwrap()).unwrap();
+        }
+    };
     let uninterrupted = param(&[0.0, 1.0]);
-    let mut reference = Optimizer::new(vec![uninterrupted.clone()], rule).unwrap();
-    for _ in 0..6 {
-        reference.step(&quadratic_grads(&[&uninterrupted]).unwrap()).unwrap();
-    }
+    run(&mut Optimizer::new(vec![uninterrupted.clone()], rule.clone()).unwrap(), &uninterrupted, 0..6);
 
     let resumed = param(&[0.0, 1.0]);
-    let mut first = Optimizer::new(vec![resumed.clone()], rule).unwrap();
-    for _ in 0..3 {
-        first.step(&quadratic_grads(&[&resumed]).unwrap()).unwrap();
-    }
+    let mut first = Optimizer::new(vec![resumed.clone()], rule.clone()).unwrap();
+    run(&mut first, &resumed, 0..3);
     let saved = first.state_dict();
-    let mut second = Optimizer::new(vec![resumed.clone()], rule).unwrap();
+    let mut second = Optimizer::new(vec![resumed.clone()], rule.clone()).unwrap();
     second.load_state_dict(&saved).unwrap();
-    for _ in 0..3 {
-        second.step(&quadratic_grads(&[&resumed]).unwrap()).unwrap();
-    }
-    assert_eq!(resumed.to_vec(), uninterrupted.to_vec());
+    run(&mut second, &resumed, 3..6);
+    assert_eq!(resumed.to_vec(), uninterrupted.to_vec(), "{rule:?}");
+    // Without the saved state the continuation differs for every rule that keeps some.
+    let fresh = param(&[0.0, 1.0]);
+    run(&mut Optimizer::new(vec![fresh.clone()], rule.clone()).unwrap(), &fresh, 0..3);
+    run(&mut Optimizer::new(vec![fresh.clone()], rule.clone()).unwrap(), &fresh, 3..6);
+    let keeps_state = saved.iter().any(|(name, _)| name.starts_with("state.0.") && !name.ends_with(".step"));
+    assert_eq!(fresh.to_vec() != uninterrupted.to_vec(), keeps_state, "{rule:?}: {saved:?}");
+    saved
+}
 
+#[test]
+fn a_restored_optimizer_continues_exactly_where_the_saved_one_was() {
+    for rule in every_rule_variant() {
+        assert_resumes_exactly(rule);
+    }
+    let saved = assert_resumes_exactly(Arc::new(AdamConfig { lr: 0.05, amsgrad: true, ..Default::default() }));
+    let mut second = Optimizer::new(vec![param(&[0.0, 1.0])], AdamConfig::default()).unwrap();
     let mut wrong = saved.clone();
     wrong.push(("state.0.momentum_buffer".into(), Tensor::zeros(&[2])));
     assert!(matches!(second.load_state_dict(&wrong), Err(Error::InvalidArgument { .. })));
