@@ -58,6 +58,27 @@ fn train_writes_its_outputs_and_resumes_from_the_checkpoint() {
     assert_eq!(rows, 1 + 2 * 125, "a header and two epochs of 125 steps");
     assert!(out.join("samples_epoch_002.png").is_file());
 
+    // The resumed run ends where a straight two-epoch run does: every parameter, Adam's state
+    // and the cosine schedule's step count, bit for bit.
+    let straight_out = scratch("train-mlp-straight");
+    let straight = nabla(&["train", "mlp", "--epochs", "2", "--out", straight_out.to_str().unwrap()]);
+    assert!(straight.status.success(), "{}", text(&straight.stderr));
+    let tensors = |path: &Path| {
+        let mut all = nabla_nn::load_tensors(path).unwrap();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all.into_iter().map(|(name, t)| (name, t.to_vec())).collect::<Vec<_>>()
+    };
+    let (resumed_state, straight_state) = (tensors(&checkpoint), tensors(&straight_out.join("checkpoint.safetensors")));
+    assert!(
+        resumed_state.iter().any(|(name, _)| name.contains("weight")),
+        "{:?}",
+        resumed_state.iter().map(|e| &e.0).collect::<Vec<_>>()
+    );
+    assert_eq!(resumed_state.len(), straight_state.len());
+    for ((name, resumed), (other, straight)) in resumed_state.iter().zip(&straight_state) {
+        assert_eq!((name, resumed), (other, straight), "{name} differs after resuming");
+    }
+
     // A checkpoint of another model is refused with both named.
     let wrong = nabla(&["sample", "gan", "--checkpoint", checkpoint.to_str().unwrap()]);
     assert_one_line_error(&wrong, 1, "holds a mlp checkpoint, not a gan");
