@@ -57,6 +57,8 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
 mod tests {
     use super::*;
 
+    /// 15 epochs over seeds 0–4 reach 96.55, 96.65, 96.35, 96.40 and 96.75% (mean 96.54%,
+    /// sd 0.17; docs/perceptron-and-mlp.md): 96% is more than two standard deviations below.
     #[test]
     fn reaches_96_percent_test_accuracy() {
         let (_, history) = train(&Mnist::bundled().unwrap(), Architecture::Mlp, 15, 0, None, log).unwrap();

@@ -59,14 +59,14 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
 mod tests {
     use super::*;
 
-    /// 4 epochs reach 98.00% (release, seed 0, the trainer's order of batches); the hand loop
-    /// this replaced reached 98.20% with another order, and other orders and a per-step
-    /// schedule gave 97.65–98.05%. 98% is inside that spread, so the bar is 97.5%.
+    /// 4 epochs over seeds 0–4 reach 98.00, 98.15, 98.30, 97.75 and 97.65% (mean 97.97%,
+    /// sd 0.27; docs/convolution.md): the bar, 97.4%, sits two standard deviations below the
+    /// mean.
     #[test]
-    fn reaches_97_5_percent_test_accuracy() {
+    fn reaches_97_4_percent_test_accuracy() {
         let (model, history) = train(&Mnist::bundled().unwrap(), Architecture::Cnn, 4, 0, None, log).unwrap();
         let accuracy = history.last().unwrap().test_accuracy;
-        assert!(accuracy >= 0.975, "test accuracy {accuracy}");
+        assert!(accuracy >= 0.974, "test accuracy {accuracy}");
         assert_eq!(filter_picture(&model).unwrap().shape(), &[32, 1, 3, 3]);
     }
 }

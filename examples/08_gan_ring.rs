@@ -29,15 +29,20 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
 
 #[cfg(test)]
 mod tests {
-    /// Training oscillates once it has found the modes (the guide's table), so the claim is
-    /// about the checkpoints from step 2,000 to 3,000 rather than one step: for two seeds,
-    /// one of them covers all eight modes.
+    use nabla_cli::topics::gan_ring::{best_from, even_spread_share};
+
+    /// Over seeds 0–4 (docs/gan.md), the best of the checkpoints at steps 2,000, 2,500 and
+    /// 3,000 covers 8 modes every time, with a high-quality share of 0.46–0.57 (mean 0.53, sd
+    /// 0.04): the bars, 7 modes and 0.4, sit a mode and three standard deviations below. An
+    /// even spread around the ring would reach 0.076; a collapse onto a few modes, 1–3 modes.
     #[test]
-    fn covers_all_eight_modes_between_steps_2000_and_3000() {
+    fn covers_the_modes_with_most_samples_on_them_between_steps_2000_and_3000() {
+        assert!(0.4 > 5.0 * even_spread_share());
         for seed in [0, 1] {
             let (_, history) = super::train(3000, 500, seed, true).unwrap();
-            let late: Vec<usize> = history.iter().filter(|(step, _)| *step >= 2000).map(|(_, c)| c.covered).collect();
-            assert!(late.contains(&8), "seed {seed}: modes covered at steps 2000, 2500, 3000: {late:?}");
+            let (covered, share) = best_from(&history, 2000);
+            assert!(covered >= 7, "seed {seed}: at most {covered} modes covered from step 2000: {history:?}");
+            assert!(share >= 0.4, "seed {seed}: at most {share} of the samples near a centre: {history:?}");
         }
     }
 }

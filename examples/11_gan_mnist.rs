@@ -19,15 +19,18 @@ use nabla::train::{Trainer, TrainerConfig};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-fn gan() -> Result<Gan> {
+/// A fresh GAN, its weights drawn from `seed`.
+fn gan(seed: u64) -> Result<Gan> {
     let shape = MlpGanShape { output: Some(Activation::Tanh), ..MlpGanShape::new(784, 256) };
-    Ok(Gan::mlp(&shape, GanConfig::new(100), &mut StdRng::seed_from_u64(0))?)
+    Ok(Gan::mlp(&shape, GanConfig::new(100), &mut StdRng::seed_from_u64(seed))?)
 }
 
-fn train(mnist: &Mnist, epochs: usize, out: Option<PathBuf>) -> Result<Gan> {
+/// Trains a fresh GAN for `epochs`; `seed` draws its weights and the order of the batches.
+fn train(mnist: &Mnist, epochs: usize, seed: u64, out: Option<PathBuf>) -> Result<Gan> {
     let data = mnist.train.images.flatten(1, -1)?.mul_scalar(2.0)?.add_scalar(-1.0)?;
-    let config = TrainerConfig { out_dir: out, progress_every: 125, ..TrainerConfig::new(epochs, 64) };
-    let mut trainer = Trainer::new(gan()?, TensorDataset::unlabelled(data)?, config)?.on_progress(|p| eprintln!("{p}"));
+    let config = TrainerConfig { seed, out_dir: out, progress_every: 125, ..TrainerConfig::new(epochs, 64) };
+    let mut trainer =
+        Trainer::new(gan(seed)?, TensorDataset::unlabelled(data)?, config)?.on_progress(|p| eprintln!("{p}"));
     trainer.run()?;
     Ok(trainer.into_model())
 }
@@ -49,7 +52,7 @@ fn run() -> Result<()> {
     let out = root.join("target/examples-out/gan_mnist");
     let mnist = Mnist::bundled()?;
     let start = std::time::Instant::now();
-    let gan = train(&mnist, epochs, Some(out.clone()))?;
+    let gan = train(&mnist, epochs, 0, Some(out.clone()))?;
     println!("trained {epochs} epochs in {:.0} s", start.elapsed().as_secs_f64());
     let (judge, accuracy) = Judge::for_mnist(&mnist, 3, 42)?;
     let v = verdict(&gan, &judge, &mnist)?;
@@ -80,13 +83,14 @@ mod tests {
     fn a_short_run_moves_the_samples_towards_real_digits() {
         let mnist = Mnist::bundled().unwrap();
         let (judge, _) = Judge::for_mnist(&mnist, 1, 42).unwrap();
-        let before = verdict(&gan().unwrap(), &judge, &mnist).unwrap();
-        let after = verdict(&train(&mnist, 10, None).unwrap(), &judge, &mnist).unwrap();
+        let before = verdict(&gan(0).unwrap(), &judge, &mnist).unwrap();
+        let after = verdict(&train(&mnist, 10, 0, None).unwrap(), &judge, &mnist).unwrap();
         println!("before {before:?}\nafter {after:?}");
-        // Measured: 1 class and a distance of 1017 before; after 10 epochs 5 classes and 591.
-        // Five epochs, as this test trained before the trainer took its batches from the data
-        // loader, gave 1–4 classes and 790–919 over six batch orders: too short to mean much.
+        // Measured (docs/gan.md): 1 class and a distance of 1017 before; after 10 epochs, over
+        // seeds 0–4, 4, 6, 3, 4 and 3 classes (mean 4.0, sd 1.2) and distances 0.46–0.71 of
+        // the untrained one's (mean 0.58, sd 0.10). Two standard deviations from the mean give
+        // bars of 1.6 classes and 0.78: more classes than before, and below 0.8.
         assert!(after.frechet_distance < 0.8 * before.frechet_distance, "{before:?} {after:?}");
-        assert!(after.classes_covered >= 3, "{after:?}");
+        assert!(after.classes_covered > before.classes_covered, "{before:?} {after:?}");
     }
 }

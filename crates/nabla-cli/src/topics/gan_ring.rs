@@ -46,6 +46,24 @@ pub fn train(steps: usize, every: usize, seed: u64, log: bool) -> Result<(Gan, V
     Ok((gan, history))
 }
 
+/// The share of samples within 3σ of a centre for a generator that spreads them evenly around
+/// the circle instead of on the modes: eight arcs of 6σ out of 2πR, 7.6%. Coverage counted in
+/// modes alone cannot tell that spread from learning (each mode gets 0.95% of it, near the 1%
+/// line), so the checks also ask for a high-quality share well above this.
+pub fn even_spread_share() -> f32 {
+    8.0 * 6.0 * SIGMA / (2.0 * std::f32::consts::PI * RADIUS)
+}
+
+/// The most modes covered and the largest high-quality share over the checkpoints from step
+/// `from` on: training oscillates once it has found the modes (docs/gan.md), so the checks
+/// read a window of checkpoints, not one.
+pub fn best_from(history: &[(usize, ModeCoverage)], from: usize) -> (usize, f32) {
+    history
+        .iter()
+        .filter(|(step, _)| *step >= from)
+        .fold((0, 0.0), |(covered, share), (_, c)| (covered.max(c.covered), share.max(c.high_quality)))
+}
+
 /// A scatter chart of 2,000 data points and 2,000 of `gan`'s samples.
 ///
 /// # Errors

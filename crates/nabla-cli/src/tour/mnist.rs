@@ -18,7 +18,9 @@ fn classify(context: &Context, architecture: Architecture, epochs: usize) -> Res
 pub fn mlp(context: &Context) -> Result<Section, CliError> {
     let epochs = if context.quick { 2 } else { 8 };
     let (accuracy, seconds) = classify(context, Architecture::Mlp, epochs)?;
-    let bar = if context.quick { 0.93 } else { 0.96 };
+    // Two standard deviations below the mean over seeds 0–4 (docs/perceptron-and-mlp.md):
+    // 93.06% for 2 epochs, 95.87% for 8.
+    let bar = if context.quick { 0.93 } else { 0.955 };
     Ok(Section::new(
         "mlp",
         "An MLP on MNIST",
@@ -37,6 +39,8 @@ pub fn mlp(context: &Context) -> Result<Section, CliError> {
 pub fn cnn(context: &Context) -> Result<Section, CliError> {
     let epochs = if context.quick { 1 } else { 5 };
     let (accuracy, seconds) = classify(context, Architecture::Cnn, epochs)?;
+    // Two standard deviations below the mean over seeds 0–4 (docs/convolution.md): 95.13% for
+    // 1 epoch, 97.80% for 5.
     let bar = if context.quick { 0.95 } else { 0.975 };
     Ok(Section::new(
         "cnn",

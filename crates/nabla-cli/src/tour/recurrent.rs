@@ -41,5 +41,8 @@ pub fn run(context: &Context) -> Result<Section, CliError> {
     .metric("lstm_test_mse", "LSTM: test MSE", lstm_mse, "")
     .metric("rnn_test_mse", "RNN: test MSE", rnn_mse, "")
     .check("the LSTM's test MSE falls below 0.05", lstm_mse < 0.05)
-    .check("the RNN stays near the baseline (above 0.12)", rnn_mse > 0.12))
+    .check("the RNN stays near the baseline (above 0.12)", rnn_mse > 0.12)
+    // Over seeds 0–4 the ratio is 15–44 (mean 31, sd 13) with --quick and 41–76 (mean 58,
+    // sd 13) with the full budget (docs/recurrent.md): both above 5 by two standard deviations.
+    .check("the RNN's test MSE is at least 5 times the LSTM's", rnn_mse > 5.0 * lstm_mse))
 }
