@@ -104,4 +104,20 @@ mod tests {
         assert!(outcome.test_mse < 3.0 * noise, "test MSE {} vs noise variance {noise}", outcome.test_mse);
         assert!(outcome.test_mse < 0.2 * outcome.repeat_last_mse, "should beat repeating the last value by 5×");
     }
+
+    /// The guide's five-seed table: test MSE over the noise variance, and over repeating the
+    /// last value.
+    #[test]
+    #[ignore = "measures five seeds for the guide's table: cargo test --release --example 06_sine_lstm -- --ignored --nocapture"]
+    fn five_seeds() {
+        for seed in 0..5 {
+            let outcome = super::train(30, seed).unwrap();
+            let noise = super::NOISE * super::NOISE;
+            println!(
+                "seed {seed}: {} of the noise, {} of repeat-last",
+                outcome.test_mse / noise,
+                outcome.test_mse / outcome.repeat_last_mse
+            );
+        }
+    }
 }

@@ -61,6 +61,19 @@ mod tests {
         );
     }
 
+    /// The guide's five-seed table: test BCE and MSE over the mean image's.
+    #[test]
+    #[ignore = "measures five seeds for the guide's table: cargo test --release --example 09_autoencoder -- --ignored --nocapture"]
+    fn five_seeds() {
+        let mnist = Mnist::bundled().unwrap();
+        let (baseline_bce, baseline_mse) = mean_image_error(&mnist).unwrap();
+        for seed in 0..5 {
+            let (_, history) = train(&mnist, 5, Noise::None, false, seed, None, log).unwrap();
+            let (bce, mse) = (history.last().unwrap().test_bce, history.last().unwrap().test_mse);
+            println!("seed {seed}: BCE {} MSE {} of the mean image's", bce / baseline_bce, mse / baseline_mse);
+        }
+    }
+
     #[test]
     fn a_denoising_autoencoder_trains_on_masked_inputs() {
         let (baseline_bce, _) = mean_image_error(&Mnist::bundled().unwrap()).unwrap();

@@ -105,8 +105,29 @@ mod tests {
         let after = verdict(&gan, &judge, &mnist, 7).unwrap();
         println!("judge accuracy {accuracy}; before {before:?}; after {after:?}");
         // Measured: a 95.65% judge; 1 class at distance 931 before, 5 classes at 578 after.
+        // Over seeds 0–4 (docs/dcgan.md): 4–7 classes (mean 5.4, sd 1.1) and 0.52–0.62 of the
+        // untrained distance (mean 0.58, sd 0.05); the bars sit two standard deviations out.
         assert!(accuracy > 0.93, "{accuracy}");
         assert!(after.frechet_distance < 0.75 * before.frechet_distance, "{before:?} {after:?}");
-        assert!(after.classes_covered >= 4, "{after:?}");
+        assert!(after.classes_covered >= 3, "{after:?}");
+    }
+
+    /// The guide's five-seed table: classes and the distance against the untrained one's.
+    #[test]
+    #[ignore = "measures five seeds for the guide's table: cargo test --release --example 12_dcgan -- --ignored --nocapture"]
+    fn five_seeds() {
+        let mnist = Mnist::bundled().unwrap();
+        let (judge, _) = Judge::for_mnist(&mnist, 1, 42).unwrap();
+        for seed in 0..5 {
+            let untrained = Gan::dcgan(&DcganConfig::default(), &mut StdRng::seed_from_u64(seed)).unwrap();
+            let before = verdict(&untrained, &judge, &mnist, 7).unwrap();
+            let after = verdict(&train(&mnist, 1, seed, None, None).unwrap(), &judge, &mnist, 7).unwrap();
+            println!(
+                "seed {seed}: classes {} -> {}, distance {} of the untrained one's",
+                before.classes_covered,
+                after.classes_covered,
+                after.frechet_distance / before.frechet_distance
+            );
+        }
     }
 }

@@ -96,4 +96,16 @@ mod tests {
         println!("style loss {first} -> {last}");
         assert!(first / last >= 100.0, "style loss only fell from {first} to {last}");
     }
+
+    /// The guide's five-seed table: how far the style loss falls, for five random extractors.
+    #[test]
+    #[ignore = "measures five seeds for the guide's table: cargo test --release --example 13_style_transfer -- --ignored --nocapture"]
+    fn five_seeds() {
+        let config = StyleConfig { steps: 80, size: Some(48), ..StyleConfig::default() };
+        for seed in 0..5 {
+            let (_, curve) =
+                transfer(&FeatureExtractor::random(seed).unwrap(), images::hubble(), &config, "test").unwrap();
+            println!("seed {seed}: the style loss fell {}-fold", curve[0].1 / curve[curve.len() - 1].1);
+        }
+    }
 }

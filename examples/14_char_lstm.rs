@@ -57,10 +57,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 mod tests {
     use super::*;
 
-    /// The bar: held-out bits per character below 60% of the unigram baseline, with a
-    /// shorter run than the example's (the full one is measured in docs/char-lstm.md).
+    /// The bar: held-out bits per character below 50% of the unigram baseline, with a
+    /// shorter run than the example's (the full one is measured in docs/char-lstm.md). Over
+    /// seeds 0–4 this run gives 43.5–44.4% (mean 44.0%, sd 0.4); a trigram model gives 54%, so
+    /// the bar asks for more than counting character triples does.
     #[test]
-    fn held_out_bits_per_character_fall_below_sixty_percent_of_the_unigram_baseline() {
+    fn held_out_bits_per_character_fall_below_half_the_unigram_baseline() {
         let config = CharLmConfig { steps: 600, evaluations: 2, ..CharLmConfig::default() };
         let outcome = run(&config).unwrap();
         let ratio = outcome.final_validation_bits() / outcome.unigram_bits;
@@ -70,7 +72,7 @@ mod tests {
             outcome.unigram_bits
         );
         assert!(
-            ratio < 0.6,
+            ratio < 0.5,
             "held-out {:.3} bits/char is {ratio:.3} of the unigram baseline",
             outcome.final_validation_bits()
         );
@@ -78,5 +80,15 @@ mod tests {
         assert!(
             outcome.samples.iter().all(|(_, text)| text.starts_with(nabla_cli::language::PROMPT) && text.len() > 300)
         );
+    }
+
+    /// The guide's five-seed table: held-out bits per character over the unigram baseline.
+    #[test]
+    #[ignore = "measures five seeds for the guide's table: cargo test --release --example 14_char_lstm -- --ignored --nocapture"]
+    fn five_seeds() {
+        for seed in 0..5 {
+            let outcome = run(&CharLmConfig { steps: 600, evaluations: 2, seed, ..CharLmConfig::default() }).unwrap();
+            println!("seed {seed}: {} of the unigram baseline", outcome.final_validation_bits() / outcome.unigram_bits);
+        }
     }
 }
