@@ -1,0 +1,29 @@
+//! # nabla-distributed
+//!
+//! Data-parallel training: the same model on N processes (ranks), each on its share of every
+//! batch, with the gradients averaged before each optimizer step, as PyTorch's
+//! `DistributedDataParallel` does. The pieces:
+//!
+//! - [`Communicator`]: the rank, the number of ranks, and the collectives training needs
+//!   (all-reduce of a sum, broadcast, barrier). [`SingleProcess`] is the world of one; an MPI
+//!   backend, behind a cargo feature, is the next step (see `docs/distributed.md`).
+//! - [`broadcast_parameters`]: rank 0's parameters and buffers to every rank at the start.
+//! - [`GradientAverager`]: the gradients of all parameters flattened into buckets of a
+//!   configurable size (25 MB by default, DDP's), one all-reduce per bucket, each weighted by
+//!   the samples its rank saw, so that ranks with unequal shares of a batch still give the
+//!   gradient of the whole batch.
+//! - [`DistributedSampler`]: each epoch's seeded shuffle (nabla-data's
+//!   [`DataLoader`](nabla_data::DataLoader) order), split so that rank `r` takes every
+//!   `size`-th sample of each global batch from position `r`, like PyTorch's
+//!   `DistributedSampler`: the ranks' batches at a step are exactly the global batch.
+//!
+//! Batch-norm statistics stay per rank (each rank normalises with its own share of the
+//! batch), as in PyTorch's DDP without `SyncBatchNorm`.
+
+mod averaging;
+mod communicator;
+mod sampler;
+
+pub use averaging::{DEFAULT_BUCKET_BYTES, GradientAverager, broadcast_parameters};
+pub use communicator::{Communicator, SingleProcess};
+pub use sampler::DistributedSampler;
