@@ -4,7 +4,7 @@ use nabla_tensor::Result;
 
 /// A group of ranks that can sum and share f32 buffers. Every rank must make the same calls in
 /// the same order with buffers of the same lengths, as with MPI's collectives.
-pub trait Communicator: Send + Sync {
+pub trait Communicator {
     /// This process's rank, from 0.
     fn rank(&self) -> usize;
 

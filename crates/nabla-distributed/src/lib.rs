@@ -5,8 +5,9 @@
 //! `DistributedDataParallel` does. The pieces:
 //!
 //! - [`Communicator`]: the rank, the number of ranks, and the collectives training needs
-//!   (all-reduce of a sum, broadcast, barrier). [`SingleProcess`] is the world of one; an MPI
-//!   backend, behind a cargo feature, is the next step (see `docs/distributed.md`).
+//!   (all-reduce of a sum, broadcast, barrier). [`SingleProcess`] is the world of one;
+//!   `MpiWorld`, behind the `mpi` feature, is the world `mpirun` started (Open MPI or another
+//!   MPI, through rsmpi).
 //! - [`broadcast_parameters`]: rank 0's parameters and buffers to every rank at the start.
 //! - [`GradientAverager`]: the gradients of all parameters flattened into buckets of a
 //!   configurable size (25 MB by default, DDP's), one all-reduce per bucket, each weighted by
@@ -22,8 +23,12 @@
 
 mod averaging;
 mod communicator;
+#[cfg(feature = "mpi")]
+mod mpi_world;
 mod sampler;
 
 pub use averaging::{DEFAULT_BUCKET_BYTES, GradientAverager, broadcast_parameters};
 pub use communicator::{Communicator, SingleProcess};
+#[cfg(feature = "mpi")]
+pub use mpi_world::MpiWorld;
 pub use sampler::DistributedSampler;
