@@ -154,12 +154,23 @@ fn train_cnn(world: &dyn Communicator, mnist: &Mnist, per_rank: usize, steps: us
     let mut sgd = Optimizer::sgd(model.parameters(), SgdConfig { lr: 0.05, momentum: 0.9, ..Default::default() })?;
     let averager = GradientAverager::new(model.parameters(), DEFAULT_BUCKET_BYTES)?;
     let sampler = DistributedSampler::new(mnist.train.len(), per_rank, 11, world.rank(), world.size())?;
+    let mut averaging = Duration::ZERO;
     for batch in sampler.batches().iter().take(steps) {
         let (images, labels) = mnist.train.batch(batch)?;
         let loss = cross_entropy(&model.forward(&images)?, &labels, &CrossEntropyOptions::default())?;
         let mut grads = loss.backward()?;
+        let start = Instant::now();
         averager.average(world, &mut grads, batch.len())?;
+        averaging += start.elapsed();
         sgd.step(&grads)?;
+    }
+    if world.rank() == 0 && world.size() > 1 {
+        println!(
+            "rank 0: gradient averaging {:.2} ms a step for {} bytes in {} all-reduce(s)",
+            averaging.as_secs_f64() * 1e3 / steps as f64,
+            averager.values_per_step() * 4,
+            averager.buckets_per_step()
+        );
     }
     Ok(model.parameters().iter().map(Tensor::to_vec).collect())
 }
