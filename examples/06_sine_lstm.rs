@@ -73,8 +73,26 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     nabla::tensor::on_pool(run)
 }
 
+/// The guide's five-seed table (`-- --five-seeds`): test MSE over the noise variance, and over
+/// repeating the last value, for seeds 0–4.
+fn five_seeds() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    for seed in 0..5 {
+        let outcome = train(30, seed)?;
+        let noise = NOISE * NOISE;
+        println!(
+            "seed {seed}: {:.2} of the noise, {:.3} of repeat-last",
+            outcome.test_mse / noise,
+            outcome.test_mse / outcome.repeat_last_mse
+        );
+    }
+    Ok(())
+}
+
 /// Errors of any crate (tensor, data, chart) end the run with their message.
 fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|a| a == "--five-seeds") {
+        return five_seeds();
+    }
     let outcome = train(30, 0)?;
     println!(
         "test MSE {:.5}; repeating the last value: {:.5}; the noise alone: {:.5}",
@@ -103,21 +121,5 @@ mod tests {
         println!("test MSE {}, repeat-last {}", outcome.test_mse, outcome.repeat_last_mse);
         assert!(outcome.test_mse < 3.0 * noise, "test MSE {} vs noise variance {noise}", outcome.test_mse);
         assert!(outcome.test_mse < 0.2 * outcome.repeat_last_mse, "should beat repeating the last value by 5×");
-    }
-
-    /// The guide's five-seed table: test MSE over the noise variance, and over repeating the
-    /// last value.
-    #[test]
-    #[ignore = "measures five seeds for the guide's table: cargo test --release --example 06_sine_lstm -- --ignored --nocapture"]
-    fn five_seeds() {
-        for seed in 0..5 {
-            let outcome = super::train(30, seed).unwrap();
-            let noise = super::NOISE * super::NOISE;
-            println!(
-                "seed {seed}: {} of the noise, {} of repeat-last",
-                outcome.test_mse / noise,
-                outcome.test_mse / outcome.repeat_last_mse
-            );
-        }
     }
 }
