@@ -11,7 +11,7 @@
 use nabla::data::Mnist;
 use nabla::plot::{LineChart, Series};
 use nabla_cli::classifier::Architecture;
-use nabla_cli::topics::mnist::{Epoch, train};
+use nabla_cli::topics::mnist::{Epoch, print_five_seeds, train};
 
 /// Prints an epoch's line.
 fn log(epoch: usize, record: &Epoch) {
@@ -29,23 +29,9 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Errors of any crate (tensor, data, chart) end the run with their message.
-/// The guide's five-seed table (`-- --five-seeds`): test accuracy after the test's 15 epochs
-/// and the tour's 8 and 2, for seeds 0–4.
-fn five_seeds() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let mnist = Mnist::bundled()?;
-    for seed in 0..5 {
-        for epochs in [15, 8, 2] {
-            let (_, history) = train(&mnist, Architecture::Mlp, epochs, seed, None, |_, _| {})?;
-            let accuracy = history.last().ok_or("no epoch ran")?.test_accuracy;
-            println!("seed {seed}, {epochs} epochs: {:.2}%", accuracy * 100.0);
-        }
-    }
-    Ok(())
-}
-
 fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--five-seeds") {
-        return five_seeds();
+        return Ok(print_five_seeds(Architecture::Mlp, &[15, 8, 2])?);
     }
     nabla::tensor::set_flush_denormal(true);
     let seed = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -11,7 +11,7 @@ use nabla::data::Mnist;
 use nabla::tensor::Result;
 use nabla::train::Trainable;
 use nabla_cli::classifier::{Architecture, Classifier};
-use nabla_cli::topics::mnist::{Epoch, train};
+use nabla_cli::topics::mnist::{Epoch, print_five_seeds, train};
 
 fn log(epoch: usize, record: &Epoch) {
     println!(
@@ -36,23 +36,9 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     nabla::tensor::on_pool(run)
 }
 
-/// The guide's five-seed table (`-- --five-seeds`): test accuracy after the test's 4 epochs
-/// and the tour's 5 and 1, for seeds 0–4.
-fn five_seeds() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let mnist = Mnist::bundled()?;
-    for seed in 0..5 {
-        for epochs in [4, 5, 1] {
-            let (_, history) = train(&mnist, Architecture::Cnn, epochs, seed, None, |_, _| {})?;
-            let accuracy = history.last().ok_or("no epoch ran")?.test_accuracy;
-            println!("seed {seed}, {epochs} epochs: {:.2}%", accuracy * 100.0);
-        }
-    }
-    Ok(())
-}
-
 fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--five-seeds") {
-        return five_seeds();
+        return Ok(print_five_seeds(Architecture::Cnn, &[4, 5, 1])?);
     }
     nabla::tensor::set_flush_denormal(true);
     let epochs = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(8);

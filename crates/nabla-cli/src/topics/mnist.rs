@@ -55,3 +55,20 @@ pub fn train(
     }
     Ok((trainer.into_model(), history))
 }
+
+/// The guide's five-seed table for `architecture` (examples 04 and 07, `-- --five-seeds`):
+/// prints the test accuracy after each of `epochs`, for seeds 0–4.
+///
+/// # Errors
+/// What the trainer raises.
+pub fn print_five_seeds(architecture: Architecture, epochs: &[usize]) -> Result<(), CliError> {
+    let mnist = Mnist::bundled()?;
+    for seed in 0..5 {
+        for &epochs in epochs {
+            let (_, history) = train(&mnist, architecture, epochs, seed, None, |_, _| {})?;
+            let accuracy = history.last().map_or(0.0, |e| e.test_accuracy);
+            println!("seed {seed}, {epochs} epochs: {:.2}%", accuracy * 100.0);
+        }
+    }
+    Ok(())
+}
