@@ -7,13 +7,15 @@
 //! - [`tour`]: every topic of the course trained and measured on the bundled data, written as
 //!   an HTML [`report`] with its pictures and `metrics.json`;
 //! - [`train`]: MNIST classifiers ([`classifier`]: MLP, CNN, RNN, LSTM, GRU) and the generative
-//!   models ([`models`]) trained with progress bars, checkpoints and `--resume`;
+//!   models ([`models`]) trained with progress bars, checkpoints and `--resume`, on one
+//!   process or as the ranks of an MPI job ([`distributed`]);
 //! - [`sample`], [`style`] and [`bench`].
 //!
 //! Errors are [`CliError`]s, which `nabla` prints as one line before exiting non-zero.
 
 pub mod bench;
 pub mod classifier;
+pub mod distributed;
 pub mod error;
 pub mod interrupt;
 pub mod language;

@@ -45,8 +45,13 @@ enum Command {
 /// Runs the command on rayon's pool ([`nabla_tensor::on_pool`]): the training loops' ops then
 /// share their parallel work by work stealing rather than waking the pool for each.
 fn run(cli: Cli) -> Result<(), CliError> {
-    if let Command::Bench(bench::BenchArgs { threads: Some(threads), .. }) = &cli.command {
-        rayon_threads(*threads)?;
+    let threads = match &cli.command {
+        Command::Bench(args) => args.threads,
+        Command::Train(args) => args.thread_count(),
+        _ => None,
+    };
+    if let Some(threads) = threads {
+        rayon_threads(threads)?;
     }
     nabla_tensor::on_pool(|| run_on_pool(cli))
 }
@@ -67,7 +72,9 @@ fn run_on_pool(cli: Cli) -> Result<(), CliError> {
         }
         Command::Train(args) => {
             interrupt::install();
-            println!("{}", train::run(&args)?);
+            if let Some(summary) = train::run(&args)? {
+                println!("{summary}");
+            }
         }
         Command::Sample(args) => println!("{}", sample::run(&args)?),
         Command::Style(args) => println!("{}", style::run(&args)?),

@@ -1,26 +1,30 @@
 //! `nabla train`: trains a model on the bundled MNIST subset or full MNIST, with a progress
 //! bar, a checkpoint after every epoch (and on Ctrl-C), `losses.csv`, `losses.png` and a
-//! sample grid per epoch in the output folder; `--resume` continues from a checkpoint.
+//! sample grid per epoch in the output folder; `--resume` continues from a checkpoint. Under
+//! `mpirun` with `--distributed`, each process is one rank of a data-parallel run.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
+use nabla_data::Mnist;
 use nabla_data::TensorDataset;
-use nabla_data::{Mnist, MnistSplit};
-use nabla_tensor::rand::{Rng, SeedableRng};
-use nabla_train::{Trainable, Trainer, TrainerConfig};
+use nabla_tensor::rand::SeedableRng;
+use nabla_train::{Progress, Synchronizer, Trainable, Trainer, TrainerConfig};
 use rand_chacha::ChaCha8Rng;
 
-use crate::classifier::{Architecture, Classifier};
+use crate::classifier::Classifier;
 use crate::error::CliError;
 use crate::models::{self, ModelKind};
-use crate::{interrupt, progress};
+use crate::{distributed, interrupt, progress};
 
 /// Steps between two looks at Ctrl-C.
 const STEPS_BETWEEN_CHECKS: usize = 5;
 
 /// Trains `model` under `config` (from the checkpoint `resume` when given) with a progress bar
-/// labelled `label`. On Ctrl-C it saves a checkpoint in the output folder and returns
-/// [`CliError::Interrupted`] naming it.
+/// labelled `label`, on one process or, with `sync`, as one rank of a data-parallel run. On
+/// Ctrl-C it saves a checkpoint in the output folder and returns [`CliError::Interrupted`]
+/// naming it.
 ///
 /// # Errors
 /// What the trainer raises; [`CliError::Interrupted`].
@@ -30,16 +34,25 @@ pub fn fit<M: Trainable>(
     config: TrainerConfig,
     resume: Option<&Path>,
     label: &str,
+    sync: Option<Rc<dyn Synchronizer>>,
 ) -> Result<M, CliError> {
     let bar = progress::bar(0, label);
     let out_dir = config.out_dir.clone();
-    let trainer = match resume {
-        Some(path) => Trainer::resume(model, data, config, path)?,
-        None => Trainer::new(model, data, config)?,
+    let ranks = sync.as_ref().map_or(1, |s| s.ranks());
+    let trainer = match (sync, resume) {
+        (Some(sync), resume) => Trainer::synchronized(model, data, config, resume, sync)?,
+        (None, Some(path)) => Trainer::resume(model, data, config, path)?,
+        (None, None) => Trainer::new(model, data, config)?,
     };
-    let mut trainer = trainer.on_progress(progress::trainer_reporter(bar.clone()));
+    // Under mpirun, stderr is a pipe and the bar does not draw: rank 0 prints lines instead.
+    let mut trainer = if bar.is_hidden() && ranks > 1 {
+        trainer.on_progress(progress_lines())
+    } else {
+        trainer.on_progress(progress::trainer_reporter(bar.clone()))
+    };
     while !trainer.run_for(STEPS_BETWEEN_CHECKS)? {
-        if interrupt::requested() {
+        // Every rank stops at the same step, so that all save the checkpoint together.
+        if trainer.any_rank(interrupt::requested())? {
             bar.abandon();
             let saved = match out_dir {
                 Some(dir) => {
@@ -60,24 +73,16 @@ pub fn fit<M: Trainable>(
     Ok(trainer.into_model())
 }
 
-/// Trains a fresh classifier on labelled digits (see [`labelled`](crate::classifier::labelled)) under
-/// `config` — Adam at `lr` with a cosine decay over the run's steps — and returns its accuracy
-/// on `test`.
-///
-/// # Errors
-/// As [`fit`].
-pub fn fit_classifier<R: Rng + ?Sized>(
-    architecture: Architecture,
-    lr: f64,
-    rng: &mut R,
-    data: TensorDataset,
-    test: &MnistSplit,
-    config: TrainerConfig,
-    resume: Option<&Path>,
-) -> Result<f32, CliError> {
-    let per_epoch = data.len() / config.batch_size.max(1);
-    let model = Classifier::new(architecture, lr, rng)?.with_cosine_decay(config.epochs, per_epoch);
-    Ok(fit(model, data, config, resume, architecture.name())?.accuracy(test)?)
+/// A progress line on stderr at the end of each epoch and at most every 10 seconds between.
+fn progress_lines() -> impl FnMut(&Progress) + 'static {
+    let mut last = Instant::now();
+    move |p: &Progress| {
+        let epoch_done = p.step == p.steps || (p.step * p.epochs).is_multiple_of(p.steps.max(1));
+        if epoch_done || last.elapsed() >= Duration::from_secs(10) {
+            eprintln!("{p}");
+            last = Instant::now();
+        }
+    }
 }
 
 /// The `train` command's arguments.
@@ -105,9 +110,29 @@ pub struct TrainArgs {
     /// Where the checkpoint, losses.csv, losses.png and sample grids go (runs/<model>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Continue from this checkpoint (written by an earlier run of the same model and data).
+    /// Continue from this checkpoint (written by an earlier run of the same model and data,
+    /// on as many ranks).
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// Train as one rank of the MPI job `mpirun` started (also when mpirun is detected):
+    /// each global batch of --batch-size is shared among the ranks and the gradients are
+    /// averaged; rank 0 writes the outputs. Needs a nabla built with the `mpi` feature.
+    #[arg(long)]
+    pub distributed: bool,
+    /// Threads for this process (default: all cores, or with several ranks on a machine, the
+    /// cores shared among them).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl TrainArgs {
+    /// The threads this process should use, when not rayon's default of one per core.
+    pub fn thread_count(&self) -> Option<usize> {
+        self.threads.or_else(|| {
+            let several = self.distributed || nabla_distributed::launched_ranks().is_some_and(|n| n > 1);
+            several.then(distributed::threads_per_rank)
+        })
+    }
 }
 
 /// Loads the bundled subset, or full MNIST from `dir`.
@@ -126,11 +151,20 @@ pub fn load_mnist(dir: Option<&Path>) -> Result<Mnist, CliError> {
     }
 }
 
-/// Runs `nabla train`; returns the summary line it prints.
+/// Runs `nabla train`; returns the summary line it prints (`None` on the ranks of a
+/// data-parallel run other than 0).
 ///
 /// # Errors
-/// Bad data or checkpoint files, training errors, Ctrl-C.
-pub fn run(args: &TrainArgs) -> Result<String, CliError> {
+/// Bad data or checkpoint files, training errors, Ctrl-C; `--distributed` without MPI.
+pub fn run(args: &TrainArgs) -> Result<Option<String>, CliError> {
+    match distributed::join(args.distributed)? {
+        Some(world) => distributed::run_as_rank(world, |sync| train(args, Some(sync))),
+        None => train(args, None).map(Some),
+    }
+}
+
+/// Trains as `args` say, on one process or as one rank of `sync`'s.
+fn train(args: &TrainArgs, sync: Option<Rc<dyn Synchronizer>>) -> Result<String, CliError> {
     let (default_epochs, default_batch, default_lr) = args.model.defaults();
     let (epochs, lr) = (args.epochs.unwrap_or(default_epochs), args.lr.unwrap_or(default_lr));
     if !(lr.is_finite() && lr > 0.0) {
@@ -151,28 +185,31 @@ pub fn run(args: &TrainArgs) -> Result<String, CliError> {
     let start = std::time::Instant::now();
     let result = match args.model {
         ModelKind::Autoencoder => {
-            let model = fit(models::autoencoder(lr, rng)?, data, config, resume, label)?;
+            let model = fit(models::autoencoder(lr, rng)?, data, config, resume, label, sync)?;
             let reconstructed = model.reconstruct(&mnist.test.images.flatten(1, -1)?)?;
             let error =
                 nabla_losses::mse(&reconstructed, &mnist.test.images.flatten(1, -1)?, nabla_losses::Reduction::Mean)?;
             format!("test reconstruction MSE per pixel {:.4}", error.item()?)
         }
         ModelKind::Vae => {
-            let model = fit(models::vae(lr, rng)?, data, config, resume, label)?;
+            let model = fit(models::vae(lr, rng)?, data, config, resume, label, sync)?;
             let losses = model.evaluate(&mnist.test.images.flatten(1, -1)?, rng)?;
             format!("test reconstruction BCE {:.1} + KL {:.2} nats per digit", losses.reconstruction, losses.kl)
         }
         ModelKind::Gan => {
-            fit(models::gan(lr, rng)?, data, config, resume, label)?;
+            fit(models::gan(lr, rng)?, data, config, resume, label, sync)?;
             "sample from it with `nabla sample gan --checkpoint …`".to_string()
         }
         ModelKind::Dcgan => {
-            fit(models::dcgan(lr, rng)?, data, config, resume, label)?;
+            fit(models::dcgan(lr, rng)?, data, config, resume, label, sync)?;
             "sample from it with `nabla sample dcgan --checkpoint …`".to_string()
         }
         classifier => {
             let architecture = classifier.architecture().expect("the other kinds are matched above");
-            let accuracy = fit_classifier(architecture, lr, rng, data, &mnist.test, config, resume)?;
+            // Adam at `lr` with a cosine decay over the run's epochs.
+            let per_epoch = data.len() / config.batch_size.max(1);
+            let model = Classifier::new(architecture, lr, rng)?.with_cosine_decay(config.epochs, per_epoch);
+            let accuracy = fit(model, data, config, resume, label, sync)?.accuracy(&mnist.test)?;
             format!("test accuracy {:.2}% on {} digits", accuracy * 100.0, mnist.test.len())
         }
     };

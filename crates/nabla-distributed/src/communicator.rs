@@ -61,3 +61,11 @@ impl Communicator for SingleProcess {
         Ok(())
     }
 }
+
+/// The number of ranks an MPI launcher (`mpirun`, `mpiexec`, `srun` with PMI) started, read
+/// from the variables Open MPI and MPICH set; `None` for a process no launcher started. It
+/// needs no MPI library, so a program built without the `mpi` feature can tell that it was
+/// launched as one of several ranks and refuse to train alone N times over.
+pub fn launched_ranks() -> Option<usize> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"].iter().find_map(|v| std::env::var(v).ok()?.parse().ok())
+}

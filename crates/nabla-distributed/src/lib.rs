@@ -18,17 +18,25 @@
 //!   `size`-th sample of each global batch from position `r`, like PyTorch's
 //!   `DistributedSampler`: the ranks' batches at a step are exactly the global batch.
 //!
+//! - [`DataParallel`]: nabla-train's hook for gradient synchronisation built from these, so
+//!   that [`Trainer::synchronized`](nabla_train::Trainer::synchronized) trains any
+//!   [`Trainable`](nabla_train::Trainable) model on every rank, the model's own step
+//!   unchanged: its optimizer steps average their gradients (through
+//!   [`nabla_optim::with_gradient_reducer`]), rank 0 writes checkpoints and progress.
+//!
 //! Batch-norm statistics stay per rank (each rank normalises with its own share of the
 //! batch), as in PyTorch's DDP without `SyncBatchNorm`.
 
 mod averaging;
 mod communicator;
+mod data_parallel;
 #[cfg(feature = "mpi")]
 mod mpi_world;
 mod sampler;
 
 pub use averaging::{DEFAULT_BUCKET_BYTES, GradientAverager, broadcast_parameters};
-pub use communicator::{Communicator, SingleProcess};
+pub use communicator::{Communicator, SingleProcess, launched_ranks};
+pub use data_parallel::{DataParallel, GradientTraffic};
 #[cfg(feature = "mpi")]
 pub use mpi_world::MpiWorld;
 pub use sampler::DistributedSampler;

@@ -37,9 +37,9 @@ impl MpiWorld {
     }
 
     /// Whether this process was started by an MPI launcher (`mpirun`, `mpiexec`, `srun`), read
-    /// from the variables Open MPI, MPICH and Slurm set.
+    /// from the variables Open MPI, MPICH and PMIx set.
     pub fn launched() -> bool {
-        ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].iter().any(|v| std::env::var_os(v).is_some())
+        crate::launched_ranks().is_some() || std::env::var_os("PMIX_RANK").is_some()
     }
 }
 

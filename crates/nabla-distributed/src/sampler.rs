@@ -64,10 +64,7 @@ impl DistributedSampler {
 
     /// This rank's batches of the current epoch.
     pub fn batches(&self) -> Vec<Vec<usize>> {
-        self.global_batches()
-            .into_iter()
-            .map(|global| global.into_iter().skip(self.rank).step_by(self.size).collect())
-            .collect()
+        self.global_batches().into_iter().map(|global| shard(&global, self.rank, self.size)).collect()
     }
 
     /// The global batches of the current epoch, the same on every rank: the shuffled order in
@@ -80,4 +77,10 @@ impl DistributedSampler {
         }
         batches
     }
+}
+
+/// Rank `rank` of `size`'s share of a global batch: the samples at positions `rank`,
+/// `rank + size`, `rank + 2·size`, ….
+pub(crate) fn shard(global_batch: &[usize], rank: usize, size: usize) -> Vec<usize> {
+    global_batch.iter().copied().skip(rank).step_by(size.max(1)).collect()
 }

@@ -13,11 +13,13 @@
 //! Each is an [`UpdateRule`], the trait a rule written outside this crate implements to get
 //! the same [`Optimizer`]: parameter groups with their own learning rates, saving and restoring optimizer state,
 //! [`clip_grad_norm`] / [`clip_grad_value`], and learning-rate schedules ([`LrSchedule`],
-//! [`Scheduler`]).
+//! [`Scheduler`]), and a scoped hook ([`with_gradient_reducer`]) through which data-parallel
+//! training averages every step's gradients over processes.
 
 mod clip;
 mod lbfgs;
 mod optimizer;
+mod reducer;
 mod rules;
 mod schedule;
 mod update_rule;
@@ -25,6 +27,7 @@ mod update_rule;
 pub use clip::{clip_grad_norm, clip_grad_value};
 pub use lbfgs::{Lbfgs, LbfgsConfig, LineSearch, Objective};
 pub use optimizer::{Optimizer, ParamGroup};
+pub use reducer::{GradientReducer, with_gradient_reducer};
 pub use rules::{AdamConfig, AdamW, RmsPropConfig, SgdConfig};
 pub use schedule::{LrSchedule, Scheduler};
 pub use update_rule::UpdateRule;

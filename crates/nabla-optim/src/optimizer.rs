@@ -7,6 +7,7 @@ use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::{Error, Gradients, Result, Tensor};
 
 use crate::UpdateRule;
+use crate::reducer::current_reducer;
 use crate::rules::{AdamConfig, AdamW, RmsPropConfig, SgdConfig};
 
 /// Parameters that share a learning rate.
@@ -161,12 +162,28 @@ impl Optimizer {
     /// tracking) would run to its end without learning. A model that trains only part of its
     /// parameters at a time gives each part an optimizer of its own.
     ///
+    /// Inside [`with_gradient_reducer`](crate::with_gradient_reducer), the gradients are
+    /// first given to its reducer.
+    ///
     /// # Errors
-    /// [`Error::NoGradient`] when none of the parameters has a gradient in `grads`;
+    /// What the reducer reports; [`Error::NoGradient`] when none of the parameters has a gradient in `grads`;
     /// [`Error::InvalidArgument`] when a gradient holds a NaN or infinity. The parameters are
     /// then left unchanged.
     pub fn step(&mut self, grads: &Gradients) -> Result<()> {
         let op = self.rule.name();
+        // Inside a gradient-reducer scope, the gradients are first reduced (averaged over the
+        // ranks of a data-parallel job), before they are checked, so every rank decides alike.
+        let reduced;
+        let grads = match current_reducer() {
+            Some(reducer) => {
+                let params: Vec<Tensor> = self.params().cloned().collect();
+                let mut copy = grads.clone();
+                reducer.reduce(&params, &mut copy)?;
+                reduced = copy;
+                &reduced
+            }
+            None => grads,
+        };
         // Each gradient once as a row-major slice (borrowed unless it is a strided view),
         // checked before any parameter changes.
         let data: Vec<Vec<Option<nabla_tensor::Data>>> = self

@@ -1,7 +1,8 @@
 //! A training checkpoint: the model's parameters and buffers, its optimizers' state, its
 //! random generators, the trainer's RNG, the step, the fixed sample input and the loss history
 //! — everything a resumed run needs to continue exactly where it stopped. One safetensors file,
-//! written atomically; the scalars and generator states sit in its header's metadata.
+//! written atomically; the scalars and generator states sit in its header's metadata. A
+//! data-parallel run keeps one set of generators per rank (rank 0's under the plain keys).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,15 +24,49 @@ const VERSION: &str = "2";
 /// The metadata key prefix of the model's generators.
 const MODEL_RNG: &str = "model_rng.";
 
+/// The metadata key of the number of ranks that saved a checkpoint (absent: 1).
+const RANKS: &str = "ranks";
+
+/// One rank's random generators: the trainer's and the model's (dropout's), by name.
+#[derive(Debug, Clone)]
+pub struct RankRngs {
+    pub trainer: TrainRng,
+    pub model: Vec<(String, String)>,
+}
+
+impl RankRngs {
+    /// One line per generator: the trainer's state, then `state name` for each of the model's
+    /// (a state holds no space).
+    pub(crate) fn to_text(&self) -> String {
+        let mut lines = vec![rng_to_text(&self.trainer)];
+        lines.extend(self.model.iter().map(|(name, state)| format!("{state} {name}")));
+        lines.join("\n")
+    }
+
+    /// The generators [`RankRngs::to_text`] wrote.
+    pub(crate) fn from_text(text: &str) -> Result<Self, String> {
+        let mut lines = text.lines();
+        let trainer = rng_from_text(lines.next().unwrap_or_default()).map_err(|e| e.to_string())?;
+        let model = lines
+            .map(|line| line.split_once(' ').map(|(state, name)| (name.to_string(), state.to_string())))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("a model generator's line lacks its name")?;
+        Ok(RankRngs { trainer, model })
+    }
+
+    /// The metadata key prefix of rank `rank`'s generators.
+    fn prefix(rank: usize) -> String {
+        if rank == 0 { String::new() } else { format!("rank{rank}.") }
+    }
+}
+
 /// What a checkpoint holds.
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
     /// What trained (a GAN, a VAE, …): a checkpoint only resumes the same kind.
     pub kind: String,
-    /// Parameters, buffers and optimizer state, by name.
+    /// Parameters, buffers and optimizer state, by name (the same on every rank).
     pub state: Vec<(String, Tensor)>,
-    /// The model's random generators (dropout's), by name.
-    pub model_rngs: Vec<(String, String)>,
     /// Training steps taken.
     pub step: usize,
     /// The size of the data set trained on: a checkpoint only resumes on one of that size.
@@ -40,8 +75,9 @@ pub struct Checkpoint {
     pub fixed: Batch,
     /// The losses of every step, `[steps, losses]`.
     pub history: Tensor,
-    /// The RNG as it was after the last step.
-    pub rng: TrainRng,
+    /// Each rank's generators as they were after the last step, in rank order: one for a
+    /// run on one process.
+    pub rngs: Vec<RankRngs>,
 }
 
 impl Checkpoint {
@@ -62,9 +98,14 @@ impl Checkpoint {
             ("kind".to_string(), self.kind.clone()),
             ("step".to_string(), self.step.to_string()),
             ("samples".to_string(), self.samples.to_string()),
-            ("rng".to_string(), rng_to_text(&self.rng)),
+            (RANKS.to_string(), self.rngs.len().to_string()),
         ]);
-        metadata.extend(self.model_rngs.iter().map(|(name, state)| (format!("{MODEL_RNG}{name}"), state.clone())));
+        for (rank, rngs) in self.rngs.iter().enumerate() {
+            let prefix = RankRngs::prefix(rank);
+            metadata.insert(format!("{prefix}rng"), rng_to_text(&rngs.trainer));
+            metadata
+                .extend(rngs.model.iter().map(|(name, state)| (format!("{prefix}{MODEL_RNG}{name}"), state.clone())));
+        }
         save_tensors_with_metadata(path, &tensors, &metadata)?;
         Ok(())
     }
@@ -85,12 +126,27 @@ impl Checkpoint {
         let number = |key: &str| -> Result<usize, TrainError> {
             field(key)?.parse().map_err(|_| bad(format!("`{key}` is not a number")))
         };
-        let rng = rng_from_text(field("rng")?).map_err(|e| bad(e.to_string()))?;
-        let mut model_rngs: Vec<(String, String)> = metadata
-            .iter()
-            .filter_map(|(key, state)| key.strip_prefix(MODEL_RNG).map(|name| (name.to_string(), state.clone())))
-            .collect();
-        model_rngs.sort();
+        let ranks = match metadata.get(RANKS) {
+            None => 1,
+            Some(_) => number(RANKS)?,
+        };
+        if ranks == 0 {
+            return Err(bad("it was saved by 0 ranks".into()));
+        }
+        let mut rngs = Vec::with_capacity(ranks.min(metadata.len()));
+        for rank in 0..ranks {
+            let prefix = RankRngs::prefix(rank);
+            let trainer = rng_from_text(field(&format!("{prefix}rng"))?).map_err(|e| bad(e.to_string()))?;
+            let model_prefix = format!("{prefix}{MODEL_RNG}");
+            let mut model: Vec<(String, String)> = metadata
+                .iter()
+                .filter_map(|(key, state)| {
+                    key.strip_prefix(&model_prefix).map(|name| (name.to_string(), state.clone()))
+                })
+                .collect();
+            model.sort();
+            rngs.push(RankRngs { trainer, model });
+        }
         let mut parts: HashMap<String, Tensor> = HashMap::new();
         let mut state = Vec::new();
         for (key, tensor) in tensors {
@@ -107,12 +163,11 @@ impl Checkpoint {
         Ok(Checkpoint {
             kind: field("kind")?.clone(),
             state,
-            model_rngs,
             step: number("step")?,
             samples: number("samples")?,
             fixed: Batch { input, target },
             history,
-            rng,
+            rngs,
         })
     }
 }

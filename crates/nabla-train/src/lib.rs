@@ -12,10 +12,14 @@
 //! - checkpoints ([`Checkpoint`]) written atomically, never with non-finite weights, that
 //!   resume exactly: parameters, buffers, optimizer state, dropout's generators, the trainer's
 //!   RNG, the step and the loss history;
-//! - a non-finite loss stops the run naming the step, or skips the step ([`NonFinite`]).
+//! - a non-finite loss stops the run naming the step, or skips the step ([`NonFinite`]);
+//! - data-parallel training through a [`Synchronizer`] (nabla-distributed's over MPI): each
+//!   rank steps on its share of every batch with the gradients averaged, rank 0 writes.
 
 mod checkpoint;
+mod sync;
 mod trainer;
 
-pub use checkpoint::{Checkpoint, TrainRng};
+pub use checkpoint::{Checkpoint, RankRngs, TrainRng};
+pub use sync::Synchronizer;
 pub use trainer::{NonFinite, Progress, TrainError, Trainable, Trainer, TrainerConfig};

@@ -2,18 +2,22 @@
 //! model's own step, with progress reports (epoch, step, losses, samples/s, time left), a
 //! grid of samples from a fixed input after every epoch, the losses as CSV and as a chart, and
 //! checkpoints that resume exactly. A non-finite loss stops the run with the step named (or
-//! skips the step, if asked), and a checkpoint is never written with non-finite weights.
+//! skips the step, if asked), and a checkpoint is never written with non-finite weights. With
+//! a [`Synchronizer`], the trainer is one rank of a data-parallel run.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use nabla_data::{Batch, DataLoader, TensorDataset};
+use nabla_optim::with_gradient_reducer;
 use nabla_plot::{LineChart, PlotError, Series};
 use nabla_tensor::{Error, Tensor};
 use rand_chacha::rand_core::SeedableRng;
 
-use crate::checkpoint::{Checkpoint, TrainRng};
+use crate::checkpoint::{Checkpoint, RankRngs, TrainRng};
+use crate::sync::{Synchronizer, all_gather_text, mean_over_ranks, start_from_rank_zero};
 
 /// A model the [`Trainer`] can train: it defines its own step (one optimizer or two, any
 /// losses), and the trainer runs it over the data.
@@ -87,7 +91,8 @@ pub enum NonFinite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainerConfig {
     pub epochs: usize,
-    /// Samples per batch; the last, smaller batch of an epoch is dropped.
+    /// Samples per batch (over all ranks, in a data-parallel run); the last, smaller batch of
+    /// an epoch is dropped.
     pub batch_size: usize,
     /// Seeds the data loader's shuffling and the trainer's RNG (noise, the fixed input).
     pub seed: u64,
@@ -204,6 +209,8 @@ pub struct Trainer<M: Trainable> {
     history: Vec<Vec<f32>>,
     skipped: usize,
     on_progress: Option<ProgressCallback>,
+    /// The other ranks of a data-parallel run; `None` on one process.
+    sync: Option<Rc<dyn Synchronizer>>,
 }
 
 impl<M: Trainable> Trainer<M> {
@@ -213,6 +220,129 @@ impl<M: Trainable> Trainer<M> {
     /// [`TrainError::Config`] for no epochs, a batch of 0 or larger than the data set, or a
     /// grid of 0; [`TrainError::Io`] when the output folder cannot be made.
     pub fn new(model: M, data: TensorDataset, config: TrainerConfig) -> Result<Self, TrainError> {
+        Self::start(model, data, config, None, None)
+    }
+
+    /// A run continued from a checkpoint: the model (built as before), its optimizers and
+    /// random generators, the trainer's RNG, the step and the loss history are restored, so
+    /// the run goes on exactly as if it had not stopped (the loader's order depends only on
+    /// the seed and the epoch).
+    ///
+    /// # Errors
+    /// As [`Trainer::new`]; [`TrainError::Checkpoint`] for a checkpoint of another kind of
+    /// model or data set, or one saved by several ranks; what loading the file and the state
+    /// raises.
+    pub fn resume(model: M, data: TensorDataset, config: TrainerConfig, path: &Path) -> Result<Self, TrainError> {
+        Self::start(model, data, config, Some(path), None)
+    }
+
+    /// This process's part of a data-parallel run over `sync`'s ranks, fresh or resumed from
+    /// `resume` (a checkpoint saved by as many ranks). Every rank builds the model the same
+    /// way and calls this with the same arguments. Then:
+    ///
+    /// - a fresh run starts every rank from rank 0's parameters, buffers and optimizer state;
+    ///   rank `r`'s generators (the trainer's and dropout's) move to their stream `r`, so the
+    ///   ranks draw different noise and masks;
+    /// - each global batch of `batch_size` is shared out by [`Synchronizer::shard`], and every
+    ///   optimizer step in the model's own step averages its gradients over the ranks (see
+    ///   [`nabla_optim::with_gradient_reducer`]); the losses recorded are the means over the
+    ///   global batch;
+    /// - rank 0 alone reports progress and writes the grids, logs and checkpoints (with every
+    ///   rank's generators), and the others wait for each checkpoint.
+    ///
+    /// Batch-norm running statistics stay each rank's own; a checkpoint keeps rank 0's. An
+    /// error on one rank leaves the others waiting in a collective: end the job after
+    /// reporting it (`MpiWorld::abort` in nabla-distributed), as `nabla train` does.
+    ///
+    /// # Errors
+    /// As [`Trainer::resume`]; [`TrainError::Config`] for a batch smaller than the number of
+    /// ranks or [`NonFinite::Skip`] on several ranks; [`TrainError::Checkpoint`] for a
+    /// checkpoint saved by another number of ranks.
+    pub fn synchronized(
+        model: M,
+        data: TensorDataset,
+        config: TrainerConfig,
+        resume: Option<&Path>,
+        sync: Rc<dyn Synchronizer>,
+    ) -> Result<Self, TrainError> {
+        Self::start(model, data, config, resume, Some(sync))
+    }
+
+    fn start(
+        mut model: M,
+        data: TensorDataset,
+        config: TrainerConfig,
+        resume: Option<&Path>,
+        sync: Option<Rc<dyn Synchronizer>>,
+    ) -> Result<Self, TrainError> {
+        let (rank, ranks) = sync.as_ref().map_or((0, 1), |s| (s.rank(), s.ranks()));
+        if ranks > 1 && config.batch_size < ranks {
+            return Err(TrainError::Config(format!(
+                "a batch of {} cannot be shared by {ranks} ranks: each needs a sample",
+                config.batch_size
+            )));
+        }
+        if ranks > 1 && config.on_non_finite == NonFinite::Skip {
+            return Err(TrainError::Config(
+                "skipping non-finite steps needs one rank: a rank that skips its step would leave the others \
+                 waiting for its gradients"
+                    .into(),
+            ));
+        }
+        let checkpoint = match resume {
+            Some(path) => Some((path, Checkpoint::load(path)?)),
+            None => None,
+        };
+        if let Some((path, checkpoint)) = &checkpoint {
+            let bad = |reason: String| TrainError::Checkpoint { path: path.display().to_string(), reason };
+            if checkpoint.kind != model.kind() {
+                return Err(bad(format!("it holds a model of kind {}, not {}", checkpoint.kind, model.kind())));
+            }
+            if checkpoint.samples != data.len() {
+                return Err(bad(format!("it was trained on {} samples, not {}", checkpoint.samples, data.len())));
+            }
+            if checkpoint.rngs.len() != ranks {
+                return Err(bad(format!(
+                    "it was saved by a run on {} rank(s) and this run has {ranks}; resume it on {} (each rank \
+                     continues its own random streams)",
+                    checkpoint.rngs.len(),
+                    checkpoint.rngs.len()
+                )));
+            }
+            model.load_state(&checkpoint.state)?;
+            model.load_rng_states(&checkpoint.rngs[rank].model)?;
+        }
+        let mut trainer = Self::fresh(model, data, config)?;
+        match checkpoint {
+            Some((path, checkpoint)) => {
+                let columns = trainer.model.loss_names().len();
+                if checkpoint.history.shape().get(1).is_some_and(|&c| c != columns) {
+                    return Err(TrainError::Checkpoint {
+                        path: path.display().to_string(),
+                        reason: format!(
+                            "its history has {:?} columns, the model {columns}",
+                            checkpoint.history.shape()
+                        ),
+                    });
+                }
+                let values = checkpoint.history.to_vec();
+                trainer.history = values.chunks(columns.max(1)).map(<[f32]>::to_vec).collect();
+                trainer.rng = checkpoint.rngs[rank].trainer.clone();
+                trainer.step = checkpoint.step;
+                trainer.fixed = checkpoint.fixed;
+            }
+            None => {
+                if let Some(sync) = &sync {
+                    start_from_rank_zero(sync.as_ref(), &mut trainer.model, &mut trainer.rng)?;
+                }
+            }
+        }
+        trainer.sync = sync;
+        Ok(trainer)
+    }
+
+    /// A fresh run on one process, checked.
+    fn fresh(model: M, data: TensorDataset, config: TrainerConfig) -> Result<Self, TrainError> {
         let samples = data.len();
         if config.epochs == 0 || config.batch_size == 0 || config.batch_size > samples || config.grid == 0 {
             return Err(TrainError::Config(format!(
@@ -241,39 +371,8 @@ impl<M: Trainable> Trainer<M> {
             history: Vec::new(),
             skipped: 0,
             on_progress: None,
+            sync: None,
         })
-    }
-
-    /// A run continued from a checkpoint: the model (built as before), its optimizers and
-    /// random generators, the trainer's RNG, the step and the loss history are restored, so
-    /// the run goes on exactly as if it had not stopped (the loader's order depends only on
-    /// the seed and the epoch).
-    ///
-    /// # Errors
-    /// As [`Trainer::new`]; [`TrainError::Checkpoint`] for a checkpoint of another kind of
-    /// model or data set; what loading the file and the state raises.
-    pub fn resume(mut model: M, data: TensorDataset, config: TrainerConfig, path: &Path) -> Result<Self, TrainError> {
-        let checkpoint = Checkpoint::load(path)?;
-        let bad = |reason: String| TrainError::Checkpoint { path: path.display().to_string(), reason };
-        if checkpoint.kind != model.kind() {
-            return Err(bad(format!("it holds a model of kind {}, not {}", checkpoint.kind, model.kind())));
-        }
-        if checkpoint.samples != data.len() {
-            return Err(bad(format!("it was trained on {} samples, not {}", checkpoint.samples, data.len())));
-        }
-        model.load_state(&checkpoint.state)?;
-        model.load_rng_states(&checkpoint.model_rngs)?;
-        let mut trainer = Trainer::new(model, data, config)?;
-        let columns = trainer.model.loss_names().len();
-        let values = checkpoint.history.to_vec();
-        if checkpoint.history.shape().get(1).is_some_and(|&c| c != columns) {
-            return Err(bad(format!("its history has {:?} columns, the model {columns}", checkpoint.history.shape())));
-        }
-        trainer.history = values.chunks(columns.max(1)).map(<[f32]>::to_vec).collect();
-        trainer.rng = checkpoint.rng;
-        trainer.step = checkpoint.step;
-        trainer.fixed = checkpoint.fixed;
-        Ok(trainer)
     }
 
     /// Calls `report` with the run's [`Progress`] every `progress_every` steps and after each
@@ -281,6 +380,28 @@ impl<M: Trainable> Trainer<M> {
     pub fn on_progress(mut self, report: impl FnMut(&Progress) + 'static) -> Self {
         self.on_progress = Some(Box::new(report));
         self
+    }
+
+    /// This process's rank in a data-parallel run (0 on one process).
+    pub fn rank(&self) -> usize {
+        self.sync.as_ref().map_or(0, |s| s.rank())
+    }
+
+    /// The number of ranks training (1 on one process).
+    pub fn ranks(&self) -> usize {
+        self.sync.as_ref().map_or(1, |s| s.ranks())
+    }
+
+    /// Whether `flag` holds on any rank (for decisions every rank must take alike, such as
+    /// stopping on Ctrl-C); `flag` itself on one process.
+    ///
+    /// # Errors
+    /// What the synchronizer reports.
+    pub fn any_rank(&self, flag: bool) -> Result<bool, TrainError> {
+        let Some(sync) = &self.sync else { return Ok(flag) };
+        let mut count = [f32::from(u8::from(flag))];
+        sync.all_reduce_sum(&mut count)?;
+        Ok(count[0] > 0.0)
     }
 
     /// The model being trained.
@@ -363,10 +484,24 @@ impl<M: Trainable> Trainer<M> {
         let first = self.step;
         let mut taken = 0;
         while self.step < total && taken < max_steps {
-            let indices = self.batch_indices(self.step).to_vec();
+            let global = self.batch_indices(self.step).to_vec();
+            let indices = match &self.sync {
+                Some(sync) => sync.shard(&global),
+                None => global,
+            };
             let batch = self.data.batch(&indices)?;
-            match self.model.train_step(&batch, &mut self.rng) {
+            let result = match self.sync.as_ref().filter(|s| s.ranks() > 1) {
+                Some(sync) => with_gradient_reducer(sync.gradient_reducer(indices.len()), || {
+                    self.model.train_step(&batch, &mut self.rng)
+                }),
+                None => self.model.train_step(&batch, &mut self.rng),
+            };
+            match result {
                 Ok(losses) => {
+                    let losses = match &self.sync {
+                        Some(sync) => mean_over_ranks(sync.as_ref(), losses, indices.len())?,
+                        None => losses,
+                    };
                     self.history.push(losses);
                     self.step += 1;
                 }
@@ -398,6 +533,9 @@ impl<M: Trainable> Trainer<M> {
     }
 
     fn report(&mut self, started: Instant, done: usize, total: usize, per_epoch: usize) {
+        if self.rank() != 0 {
+            return;
+        }
         let Some(report) = self.on_progress.as_mut() else { return };
         let elapsed = started.elapsed().as_secs_f64();
         let pace = if done > 0 { elapsed / done as f64 } else { 0.0 };
@@ -415,7 +553,7 @@ impl<M: Trainable> Trainer<M> {
 
     /// The sample grid of this epoch, `losses.csv` and `losses.png`.
     fn write_epoch_outputs(&self, epoch: usize) -> Result<(), TrainError> {
-        let Some(dir) = &self.config.out_dir else { return Ok(()) };
+        let Some(dir) = self.config.out_dir.as_ref().filter(|_| self.rank() == 0) else { return Ok(()) };
         self.write_grid(&dir.join(format!("samples_epoch_{epoch:03}.png")))?;
         let names = self.model.loss_names();
         let mut csv = format!("step,{}\n", names.join(","));
@@ -451,11 +589,29 @@ impl<M: Trainable> Trainer<M> {
     }
 
     /// Writes a checkpoint atomically; refuses (and keeps the previous file) when a weight is
-    /// not finite.
+    /// not finite. In a data-parallel run every rank calls it: rank 0 writes, with every rank's
+    /// generators, and the others wait until it has.
     ///
     /// # Errors
-    /// [`TrainError::NonFiniteWeights`]; errors writing the file.
+    /// [`TrainError::NonFiniteWeights`]; errors writing the file (on rank 0).
     pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
+        let mine = RankRngs { trainer: self.rng.clone(), model: self.model.rng_states() };
+        let rngs = match &self.sync {
+            Some(sync) => all_gather_text(sync.as_ref(), &mine.to_text())?
+                .iter()
+                .map(|text| RankRngs::from_text(text))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|reason| TrainError::Checkpoint { path: path.display().to_string(), reason })?,
+            None => vec![mine],
+        };
+        let written = if self.rank() == 0 { self.write_checkpoint(path, rngs) } else { Ok(()) };
+        if let Some(sync) = &self.sync {
+            sync.barrier()?;
+        }
+        written
+    }
+
+    fn write_checkpoint(&self, path: &Path, rngs: Vec<RankRngs>) -> Result<(), TrainError> {
         let state = self.model.state();
         if let Some((name, _)) = state.iter().find(|(_, t)| t.to_vec().iter().any(|v| !v.is_finite())) {
             return Err(TrainError::NonFiniteWeights { path: path.display().to_string(), name: name.clone() });
@@ -465,12 +621,11 @@ impl<M: Trainable> Trainer<M> {
         Checkpoint {
             kind: self.model.kind().to_string(),
             state,
-            model_rngs: self.model.rng_states(),
             step: self.step,
             samples: self.data.len(),
             fixed: self.fixed.clone(),
             history: Tensor::from_vec(history, &[self.history.len(), columns])?,
-            rng: self.rng.clone(),
+            rngs,
         }
         .save(path)
     }

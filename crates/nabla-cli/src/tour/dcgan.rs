@@ -21,7 +21,7 @@ pub fn run(context: &Context) -> Result<Section, CliError> {
 
     let config =
         TrainerConfig { out_dir: Some(context.out.join("dcgan")), progress_every: 5, ..TrainerConfig::new(epochs, 64) };
-    let gan = fit(models::dcgan(2e-4, &mut StdRng::seed_from_u64(0))?, data, config, None, "dcgan")?;
+    let gan = fit(models::dcgan(2e-4, &mut StdRng::seed_from_u64(0))?, data, config, None, "dcgan", None)?;
     let after = judge.judge(&to_unit(gan.sample(1000, &mut StdRng::seed_from_u64(7))?)?, real)?;
     nabla_data::image::write_png_grid(
         context.out.join("dcgan_samples.png"),

@@ -12,6 +12,7 @@ struct Shared {
     slots: Mutex<Vec<Vec<f32>>>,
 }
 
+#[derive(Clone)]
 pub struct ThreadRank {
     rank: usize,
     size: usize,
