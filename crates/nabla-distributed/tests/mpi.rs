@@ -1,12 +1,18 @@
 //! The MPI backend under a real `mpirun -np 2`: collectives, the W3 CNN trained on 2 ranks
-//! against 1 process, and a failing rank ending the job.
+//! against 1 process, the trainer's rank-0 checkpoint resumed on 2 ranks bit for bit and
+//! refused on another rank count, and a failing rank ending the job.
 //!
 //! `cargo test -p nabla-distributed --features mpi` runs this file's `main` outside MPI; it
 //! then launches itself under `mpirun --oversubscribe -np 2` (twice: once for the checks, once
 //! with a rank that fails) and reports what the ranks reported. Needs `mpirun` on the PATH
 //! (Debian: openmpi-bin); root is allowed, as CI runs as root.
 
+#[path = "support/model.rs"]
+mod model;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use nabla_conv::MnistCnn;
@@ -17,14 +23,17 @@ use nabla_nn::Module;
 use nabla_optim::{Optimizer, SgdConfig};
 use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
 use nabla_tensor::{Gradients, Result, Tensor};
+use nabla_train::{Trainer, TrainerConfig};
 
 /// Set in the job that checks a failing rank.
 const FAIL: &str = "NABLA_MPI_TEST_FAIL";
+/// The folder, shared by the ranks, where the trainer's checkpoints go.
+const DIR: &str = "NABLA_MPI_TEST_DIR";
 
 fn main() -> ExitCode {
     if MpiWorld::launched() {
         let world = match MpiWorld::init() {
-            Ok(world) => world,
+            Ok(world) => Rc::new(world),
             Err(e) => {
                 eprintln!("rank failed: {e}");
                 return ExitCode::FAILURE;
@@ -51,12 +60,14 @@ fn main() -> ExitCode {
 /// the output and the seconds it took, killing a job that runs past `limit`.
 fn job(fail: bool, limit: Duration) -> std::result::Result<(bool, String, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut command = Command::new("mpirun");
     command
         .args(["--oversubscribe", "-np", "2"])
         .arg(exe)
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env(DIR, dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if fail {
@@ -91,7 +102,7 @@ fn launch() -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn rank_main(world: &MpiWorld) -> Result<()> {
+fn rank_main(world: &Rc<MpiWorld>) -> Result<()> {
     // Two ranks share two cores.
     nabla_tensor::set_thread_count(1)?;
     if std::env::var_os(FAIL).is_some() {
@@ -105,8 +116,10 @@ fn rank_main(world: &MpiWorld) -> Result<()> {
     }
     collectives(world)?;
     cnn_equivalence(world)?;
+    let dir = PathBuf::from(std::env::var_os(DIR).ok_or_else(|| nabla_tensor::Error::invalid("test", "no folder"))?);
+    trainer_resume(world, &dir)?;
     if world.rank() == 0 {
-        println!("rank 0: collectives and the CNN equivalence hold on {} ranks", world.size());
+        println!("rank 0: collectives, the CNN equivalence and the trainer's resume hold on {} ranks", world.size());
     }
     Ok(())
 }
@@ -198,4 +211,59 @@ fn cnn_equivalence(world: &MpiWorld) -> Result<()> {
     }
     check(moved > 1e-3, format!("training moved the weights by only {moved:e}"))?;
     check(worst <= 1e-5, format!("the CNN's parameters differ by {worst:e} relative"))
+}
+
+/// The trainer (through [`DataParallel`]) on the small classifier with dropout and input
+/// noise, for 12 steps, on the job's ranks: `stop_at` steps, a checkpoint, and the rest
+/// resumed from it when given, else uninterrupted. Returns this rank's parameters and losses.
+fn train_tiny(world: &Rc<MpiWorld>, checkpoint: Option<(&Path, usize)>) -> Result<Vec<Vec<f32>>> {
+    let config = TrainerConfig { image_shape: [1, 2, 3], grid: 4, seed: 7, ..TrainerConfig::new(2, 16) };
+    let sync = || Rc::new(DataParallel::new(world.clone()));
+    let fail = |e: nabla_train::TrainError| nabla_tensor::Error::invalid("Trainer", e.to_string());
+    let model = model::Tiny::new(world.rank() as u64, 0.3, 0.05)?;
+    let mut trainer = Trainer::synchronized(model, model::data(), config.clone(), None, sync()).map_err(fail)?;
+    if let Some((path, stop_at)) = checkpoint {
+        trainer.run_for(stop_at).map_err(fail)?;
+        trainer.save_checkpoint(path).map_err(fail)?;
+        let model = model::Tiny::new(99, 0.3, 0.05)?;
+        trainer = Trainer::synchronized(model, model::data(), config, Some(path), sync()).map_err(fail)?;
+    }
+    trainer.run().map_err(fail)?;
+    let mut run = trainer.model().parameters();
+    run.extend(trainer.history().iter().cloned());
+    Ok(run)
+}
+
+/// A rank-0 checkpoint resumed on 2 ranks equals the uninterrupted 2-rank run bit for bit; a
+/// checkpoint of one process is refused by a 2-rank run, naming both counts.
+fn trainer_resume(world: &Rc<MpiWorld>, dir: &Path) -> Result<()> {
+    let path = dir.join("checkpoint.safetensors");
+    let uninterrupted = train_tiny(world, None)?;
+    let resumed = train_tiny(world, Some((&path, 5)))?;
+    check(
+        resumed == uninterrupted,
+        format!("rank {}: the resumed run differs from the uninterrupted one", world.rank()),
+    )?;
+
+    let one_process = dir.join("one-process.safetensors");
+    if world.rank() == 0 {
+        let config = TrainerConfig { image_shape: [1, 2, 3], grid: 4, ..TrainerConfig::new(1, 16) };
+        let trainer = Trainer::new(model::Tiny::new(0, 0.0, 0.0)?, model::data(), config)
+            .map_err(|e| nabla_tensor::Error::invalid("Trainer", e.to_string()))?;
+        trainer.save_checkpoint(&one_process).map_err(|e| nabla_tensor::Error::invalid("save", e.to_string()))?;
+    }
+    world.barrier()?;
+    let config = TrainerConfig { image_shape: [1, 2, 3], grid: 4, ..TrainerConfig::new(1, 16) };
+    let sync = Rc::new(DataParallel::new(world.clone()));
+    let refused =
+        Trainer::synchronized(model::Tiny::new(0, 0.0, 0.0)?, model::data(), config, Some(&one_process), sync);
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    check(
+        message.contains("saved by a run on 1 rank(s) and this run has 2"),
+        format!("a 1-process checkpoint on 2 ranks: {message:?}"),
+    )?;
+    if world.rank() == 0 {
+        println!("rank 0: the trainer's checkpoint resumed on 2 ranks bit for bit; on the wrong rank count: {message}");
+    }
+    Ok(())
 }
