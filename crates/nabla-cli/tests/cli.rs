@@ -143,6 +143,20 @@ fn bad_input_gets_one_line_and_a_non_zero_exit() {
     assert_eq!(nabla(&["train", "transformer"]).status.code(), Some(2));
 }
 
+/// Built without the `mpi` feature, `nabla` refuses to train as one of several ranks (it would
+/// train alone N times over) and says how to build it with MPI.
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn without_mpi_a_distributed_run_is_refused_with_what_to_build() {
+    assert_one_line_error(&nabla(&["train", "cnn", "--distributed"]), 2, "built without MPI; build it with");
+    let as_rank = Command::new(env!("CARGO_BIN_EXE_nabla"))
+        .args(["train", "cnn"])
+        .env("OMPI_COMM_WORLD_SIZE", "2")
+        .output()
+        .unwrap();
+    assert_one_line_error(&as_rank, 2, "started by an MPI launcher as one of 2 ranks");
+}
+
 #[test]
 fn bench_prints_a_row_per_workload() {
     let json = scratch("bench").with_extension("json");
