@@ -1,6 +1,7 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
 //! `losses`, `nn`, `optim`, `conv`, `recurrent`, `train`, `generative`, `style`, `data`,
-//! `plot`, on by default; `blas` for OpenBLAS matrix multiplies), so one dependency gives the
+//! `plot`, on by default; `blas` for OpenBLAS matrix multiplies; `distributed`, and `mpi` for
+//! its MPI backend, for data-parallel training), so one dependency gives the
 //! whole toolkit, with [`Error`] (every crate's error converts into it, so `?` works across
 //! crates) and a [`prelude`]. The README below is tested as part of these docs.
 #![doc = include_str!("../README.md")]
@@ -48,3 +49,6 @@ pub use nabla_generative as generative;
 
 #[cfg(feature = "style")]
 pub use nabla_style as style;
+
+#[cfg(feature = "distributed")]
+pub use nabla_distributed as distributed;
