@@ -1,5 +1,5 @@
 //! The `nabla` facade: re-exports the member crates behind features (`tensor`, `activations`,
-//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `train`, `generative`, `style`, `data`,
+//! `losses`, `nn`, `optim`, `conv`, `recurrent`, `attention`, `train`, `generative`, `style`, `data`,
 //! `plot`, on by default; `blas` for OpenBLAS matrix multiplies; `distributed`, and `mpi` for
 //! its MPI backend, for data-parallel training), so one dependency gives the
 //! whole toolkit, with [`Error`] (every crate's error converts into it, so `?` works across
@@ -40,6 +40,9 @@ pub use nabla_recurrent as recurrent;
 
 #[cfg(feature = "conv")]
 pub use nabla_conv as conv;
+
+#[cfg(feature = "attention")]
+pub use nabla_attention as attention;
 
 #[cfg(feature = "train")]
 pub use nabla_train as train;
