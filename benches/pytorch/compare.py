@@ -5,7 +5,7 @@ Setup (once; about 5 GB, a few minutes):
 Run from the repository root:
     /tmp/torchenv/bin/python benches/pytorch/compare.py --quick [--threads 2] [--runs 5] [--isa avx2]
     /tmp/torchenv/bin/python benches/pytorch/compare.py [--threads 2] [--skip-nabla]
-    /tmp/torchenv/bin/python benches/pytorch/compare.py --memory [--threads 2]
+    /tmp/torchenv/bin/python benches/pytorch/compare.py --memory [--threads 2] [--only W9]
 
 With --quick (the mode docs/performance.md's tables come from) it times nabla with
 `nabla bench --json` (about 2 s a workload) and PyTorch's version of each workload with the
@@ -21,7 +21,8 @@ OpenBLAS with OPENBLAS_CORETYPE=Haswell. The script prints what each library rep
 
 Without --quick it runs nabla's criterion benches (`cargo bench`), then PyTorch once. With
 --memory it compares peak resident memory instead: each side trains W4 (the DCGAN example's
-networks, batch 64) for 10 s in a process of its own.
+networks, batch 64), or the workload --only names, for 10 s in a process of its own. --only
+W3,W9 limits --quick to those workloads.
 """
 
 import argparse
@@ -194,6 +195,30 @@ def w8():
     return seconds_per_call(step)
 
 
+def w9(min_time=2.0):
+    """4 pre-norm layers, 4 heads, width 128, feed-forward 512, GELU, vocabulary 96, learned
+    positions, a final norm; batch 32 x 128 tokens; AdamW. nn.MultiheadAttention runs PyTorch's
+    fused scaled_dot_product_attention when, as here, no weights are asked for."""
+    torch.manual_seed(9)
+    layer = nn.TransformerEncoderLayer(128, 4, 512, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+    encoder = nn.TransformerEncoder(layer, 4, norm=nn.LayerNorm(128), enable_nested_tensor=False)
+    embedding, head = nn.Embedding(96, 128), nn.Linear(128, 96)
+    positions = nn.Parameter(torch.randn(128, 128) * 0.02)
+    params = list(encoder.parameters()) + list(embedding.parameters()) + list(head.parameters()) + [positions]
+    opt = torch.optim.AdamW(params)
+    tokens = torch.randint(0, 96, (32, 129))
+    inputs, targets = tokens[:, :-1], tokens[:, 1:]
+    mask = nn.Transformer.generate_square_subsequent_mask(128)
+
+    def step():
+        opt.zero_grad()
+        x = encoder(embedding(inputs) + positions, mask=mask, is_causal=True)
+        F.cross_entropy(head(x).reshape(-1, 96), targets.reshape(-1)).backward()
+        opt.step()
+
+    return seconds_per_call(step, min_time)
+
+
 # (workload, PyTorch function, criterion id, calls of nabla's bench per workload step)
 WORKLOADS = [
     ("W1 matmul N=1024", w1, "W1_matmul/1024", 1),
@@ -204,9 +229,10 @@ WORKLOADS = [
     ("W6 Conv2d fwd+bwd", w6, "W6_conv2d/forward_backward", 1),
     ("W7 style step", w7, None, 1),
     ("W8 autoencoder step", w8, "W8_autoencoder_step", 1),
+    ("W9 transformer step", w9, "W9_transformer_step", 1),
 ]
 
-BENCHES = ["w1_matmul", "w2_w8_mlp", "w3_w6_conv", "w4_dcgan", "w5_lstm", "w7_style"]
+BENCHES = ["w1_matmul", "w2_w8_mlp", "w3_w6_conv", "w4_dcgan", "w5_lstm", "w7_style", "w9_transformer"]
 
 
 def criterion_seconds(bench_id):
@@ -303,8 +329,9 @@ def compare_quick(args):
     print(f"nabla: NABLA_ISA={os.environ.get('NABLA_ISA', '(unset: the CPU best)')}")
     sides = {"nabla": {}, "PyTorch": {}, "baseline": {}, "numpy": []}
     blas_kernel = None
+    chosen = [w for w in WORKLOADS if not args.only or w[0].split()[0] in args.only.split(",")]
     for run in range(args.runs):
-        for name, fn, _, _ in WORKLOADS:
+        for name, fn, _, _ in chosen:
             key = name.split()[0]
             sides["nabla"].setdefault(key, []).append(nabla_bench_seconds(key, args.threads))
             if args.baseline:
@@ -318,7 +345,7 @@ def compare_quick(args):
     baseline = " baseline nabla, ms |" if args.baseline else ""
     print(f"\n| workload | nabla, ms: median (range) |{baseline} PyTorch, ms: median (range) | ratio of medians |")
     print("|---|---|---|---|" + ("---|" if args.baseline else ""))
-    for name, _, _, _ in WORKLOADS:
+    for name, _, _, _ in chosen:
         key = name.split()[0]
         ours, theirs = sides["nabla"][key], sides["PyTorch"][key]
         extra = f" {spread(sides['baseline'][key])} |" if args.baseline else ""
@@ -326,6 +353,8 @@ def compare_quick(args):
         print(f"| {name} | {spread(ours)} |{extra} {spread(theirs)} | {ratio:.2f} |")
     flops = {"W1": 2 * 1024**3, "W6": 3 * 2 * 32 * 128 * 32 * 32 * 64 * 9}
     for key, count in flops.items():
+        if key not in sides["nabla"]:
+            continue
         rates = {side: count / statistics.median(sides[side][key]) / 1e9 for side in ("nabla", "PyTorch")}
         print(f"{key}: nabla {rates['nabla']:.0f} GFLOP/s, PyTorch {rates['PyTorch']:.0f} GFLOP/s (medians)")
     if sides["numpy"]:
@@ -334,7 +363,7 @@ def compare_quick(args):
         print(f"W1 numpy ({blas_kernel}): {numpy_rate:.0f} GFLOP/s median, range "
               f"{flops['W1'] / max(sides['numpy']) / 1e9:.0f}–{flops['W1'] / min(sides['numpy']) / 1e9:.0f}; "
               f"nabla / numpy GFLOP/s = {nabla_rate / numpy_rate:.2f}")
-    else:
+    elif "W1" in sides["nabla"]:
         print(f"W1 numpy: not measured ({blas_kernel})")
 
 
@@ -349,31 +378,35 @@ def rss_mib():
     return float("nan")
 
 
-def memory_child(threads):
-    """Trains W4 for MEMORY_SECONDS in this process; prints its RSS before W4 is built and at peak."""
+MEMORY_WORKLOADS = {"W4": w4, "W9": w9}
+
+
+def memory_child(threads, workload):
+    """Trains the workload for MEMORY_SECONDS in this process; prints its RSS before it is built
+    and at peak."""
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
     torch.manual_seed(0)
-    w4_setup_rss = rss_mib()
-    w4(MEMORY_SECONDS)
-    print(json.dumps({"setup_mib": w4_setup_rss, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    setup_rss = rss_mib()
+    MEMORY_WORKLOADS[workload](MEMORY_SECONDS)
+    print(json.dumps({"setup_mib": setup_rss, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
-def compare_memory(threads):
-    """Peak RSS of each side training W4 for MEMORY_SECONDS, each in a fresh process."""
+def compare_memory(threads, workload):
+    """Peak RSS of each side training the workload for MEMORY_SECONDS, each in a fresh process."""
     subprocess.run(["cargo", "build", "--release", "-p", "nabla-cli"], cwd=ROOT, check=True)
     measure = (
         "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
     )
-    nabla = [str(ROOT / "target" / "release" / "nabla"), "bench", "--only", "W4", "--threads", str(threads),
+    nabla = [str(ROOT / "target" / "release" / "nabla"), "bench", "--only", workload, "--threads", str(threads),
              "--seconds", str(MEMORY_SECONDS)]
     ours = float(subprocess.run([sys.executable, "-c", measure, *nabla], check=True, capture_output=True,
                                 text=True).stdout)
-    child = subprocess.run([sys.executable, __file__, "--memory-child", "--threads", str(threads)], check=True,
-                           capture_output=True, text=True).stdout
+    child = subprocess.run([sys.executable, __file__, "--memory-child", "--threads", str(threads), "--only", workload],
+                           check=True, capture_output=True, text=True).stdout
     theirs = json.loads(child.strip().splitlines()[-1])
-    print(f"\nW4 (DCGAN) trained for {MEMORY_SECONDS} s, {threads} threads: peak resident memory")
+    print(f"\n{workload} trained for {MEMORY_SECONDS} s, {threads} threads: peak resident memory")
     print(f"| side | peak RSS | RSS before the networks are built |")
     print(f"|---|---|---|")
     print(f"| nabla | {ours:.0f} MiB | (the binary starts at a few MiB) |")
@@ -391,11 +424,12 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="interleaved rounds with --quick (default 5)")
     parser.add_argument("--isa", choices=sorted(ISA_ENV), help="cap both sides at this instruction set (--quick)")
     parser.add_argument("--baseline", help="another nabla binary to time in the same rounds (--quick)")
+    parser.add_argument("--only", help="these workloads (--quick: comma-separated; --memory: W4 or W9)")
     args = parser.parse_args()
     if args.memory_child:
-        return memory_child(args.threads)
+        return memory_child(args.threads, args.only or "W4")
     if args.memory:
-        return compare_memory(args.threads)
+        return compare_memory(args.threads, args.only or "W4")
     if args.isa and any(os.environ.get(k) != v for k, v in ISA_ENV[args.isa].items()):
         # PyTorch has read its variables already: run again with them set.
         env = {**os.environ, **ISA_ENV[args.isa]}

@@ -14,14 +14,18 @@
 //!   `nn.TransformerEncoder`): norm first or last, ReLU or GELU, dropout; a PyTorch state dict
 //!   loads strictly.
 //! - [`SinusoidalPositionalEncoding`] and [`LearnedPositionalEncoding`].
+//! - [`CausalTransformer`]: a small decoder-only language model built from them (the
+//!   char-level example's, and W9's).
 
 mod encoder;
+mod language_model;
 mod mask;
 mod multihead;
 mod positional;
 mod sdpa;
 
 pub use encoder::{EncoderLayerConfig, EncoderMasks, TransformerEncoder, TransformerEncoderLayer};
+pub use language_model::{CausalTransformer, CausalTransformerConfig};
 pub use mask::AttentionMask;
 pub use multihead::{AttendOptions, MultiheadAttention, MultiheadAttentionConfig};
 pub use positional::{LearnedPositionalEncoding, SinusoidalPositionalEncoding};

@@ -1,10 +1,11 @@
-//! The docs/benchmarks.md workloads (W1–W8), defined once: [`step`] builds a workload's state
+//! The docs/benchmarks.md workloads (W1–W9), defined once: [`step`] builds a workload's state
 //! and returns one step of it, which both `nabla bench` (each workload warmed up and timed for
 //! a second or so, printed as a table) and the criterion benches under `benches/` (the careful
 //! measurement) time; `benches/pytorch/compare.py` compares them with PyTorch.
 
 use std::time::Instant;
 
+use nabla_attention::{CausalTransformer, CausalTransformerConfig};
 use nabla_conv::MnistCnn;
 use nabla_conv::{Conv2d, Conv2dConfig};
 use nabla_generative::{Autoencoder, DcganConfig, Gan, Noise};
@@ -13,15 +14,15 @@ use nabla_nn::{Activation, MlpConfig, Module, mlp};
 use nabla_optim::{AdamConfig, Optimizer, SgdConfig};
 use nabla_recurrent::{Lstm, RecurrentConfig};
 use nabla_style::{FeatureExtractor, StyleConfig, images, stylize};
-use nabla_tensor::rand::{SeedableRng, rngs::StdRng};
-use nabla_tensor::{Result, Tensor};
+use nabla_tensor::rand::{Rng, SeedableRng, rngs::StdRng};
+use nabla_tensor::{Indices, Result, Tensor};
 
 use crate::error::CliError;
 
 /// The `bench` command's arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
-    /// Run only these workloads (W1 … W8); all when absent.
+    /// Run only these workloads (W1 … W9); all when absent.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Threads for the matrix multiplies and parallel kernels (all cores when absent).
@@ -68,7 +69,7 @@ pub fn step(id: &str) -> std::result::Result<Step, CliError> {
     let workload = WORKLOADS
         .iter()
         .find(|w| w.id.eq_ignore_ascii_case(id))
-        .ok_or_else(|| CliError::Usage(format!("no workload {id:?}; they are W1 … W8 (see docs/benchmarks.md)")))?;
+        .ok_or_else(|| CliError::Usage(format!("no workload {id:?}; they are W1 … W9 (see docs/benchmarks.md)")))?;
     Ok((workload.setup)()?)
 }
 
@@ -87,7 +88,7 @@ fn per_second(seconds: f64) -> f64 {
     1.0 / seconds
 }
 
-const WORKLOADS: [Workload; 8] = [
+const WORKLOADS: [Workload; 9] = [
     Workload {
         id: "W1",
         name: "matmul 1024×1024",
@@ -113,6 +114,13 @@ const WORKLOADS: [Workload; 8] = [
         unit: "steps/s",
         figure: per_second,
         setup: w8,
+    },
+    Workload {
+        id: "W9",
+        name: "causal transformer step, 32 × 128 tokens",
+        unit: "steps/s",
+        figure: per_second,
+        setup: w9,
     },
 ];
 
@@ -249,7 +257,7 @@ pub fn measure(
 ) -> std::result::Result<Vec<Measurement>, CliError> {
     let wanted: Vec<String> = only.iter().map(|w| w.to_uppercase()).collect();
     if let Some(unknown) = wanted.iter().find(|w| !WORKLOADS.iter().any(|k| k.id == w.as_str())) {
-        return Err(CliError::Usage(format!("no workload {unknown:?}; they are W1 … W8 (see docs/benchmarks.md)")));
+        return Err(CliError::Usage(format!("no workload {unknown:?}; they are W1 … W9 (see docs/benchmarks.md)")));
     }
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 600.0) {
         return Err(CliError::Usage(format!("--seconds must lie in (0, 600], got {seconds}")));
@@ -272,4 +280,23 @@ pub fn measure(
         results.push(measurement);
     }
     Ok(results)
+}
+
+/// W9: one AdamW step of [`CausalTransformerConfig::w9`] on 32 random sequences of 128 tokens,
+/// cross-entropy on the next token.
+fn w9() -> Result<Step> {
+    let rng = &mut StdRng::seed_from_u64(9);
+    let config = CausalTransformerConfig::w9();
+    let model = CausalTransformer::new(config, rng)?;
+    let (batch, length) = (32, config.context);
+    let tokens: Vec<i64> = (0..batch * (length + 1)).map(|_| rng.random_range(0..config.vocab as i64)).collect();
+    let rows: Vec<&[i64]> = tokens.chunks(length + 1).collect();
+    let inputs = Indices::new(rows.iter().flat_map(|r| r[..length].to_vec()).collect(), &[batch, length])?;
+    let targets: Vec<i64> = rows.iter().flat_map(|r| r[1..].to_vec()).collect();
+    let mut adamw = Optimizer::adamw(model.parameters(), AdamConfig::adamw())?;
+    Ok(Box::new(move || {
+        let logits = model.logits(&inputs)?.reshape(&[-1, config.vocab as isize])?;
+        let loss = cross_entropy(&logits, &targets[..], &CrossEntropyOptions::default())?;
+        adamw.step(&loss.backward()?)
+    }))
 }

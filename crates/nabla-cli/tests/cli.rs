@@ -137,7 +137,7 @@ fn bad_input_gets_one_line_and_a_non_zero_exit() {
     assert_one_line_error(&nabla(&["train", "mlp", "--data", "/no/such/dir"]), 1, "/no/such/dir");
     assert_one_line_error(&nabla(&["train", "mlp", "--data", "/no/such/dir"]), 1, "t10k-labels-idx1-ubyte");
     assert_one_line_error(&nabla(&["train", "mlp", "--lr=-1"]), 2, "--lr");
-    assert_one_line_error(&nabla(&["bench", "--only", "W9"]), 2, "W9");
+    assert_one_line_error(&nabla(&["bench", "--only", "W10"]), 2, "W10");
     assert_one_line_error(&nabla(&["tour", "--only", "nope"]), 2, "nope");
     // clap's own errors: usage text, exit code 2.
     assert_eq!(nabla(&["train", "transformer"]).status.code(), Some(2));

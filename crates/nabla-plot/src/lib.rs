@@ -1,8 +1,9 @@
 //! # nabla-plot
 //!
 //! Charts written as PNG files, for the examples, guides and the command-line tool — a
-//! training run leaves pictures behind: [`LineChart`] (curves, linear or log y) and
-//! [`RegionMap`] (decision regions of 2-D classifiers). Rendering uses plotters with a bundled font (DejaVu
+//! training run leaves pictures behind: [`LineChart`] (curves, linear or log y),
+//! [`RegionMap`] (decision regions of 2-D classifiers) and [`Heatmap`] (a labelled matrix, such
+//! as an attention head's weights). Rendering uses plotters with a bundled font (DejaVu
 //! Sans, `fonts/`), so it needs no system fonts; files are written atomically (a temporary file
 //! renamed into place).
 //!
@@ -15,9 +16,11 @@
 //! ```
 
 mod chart;
+mod heatmap;
 mod regions;
 
 pub use chart::{LineChart, PlotError, Series};
+pub use heatmap::Heatmap;
 pub use regions::{RegionMap, RegionPanel};
 
 /// The README's example, run as a doc test.

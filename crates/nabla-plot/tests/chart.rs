@@ -1,7 +1,7 @@
 //! Charts render to PNG files of the requested size with something drawn on them, and bad
 //! input is an error rather than an empty picture.
 
-use nabla_plot::{LineChart, PlotError, Series};
+use nabla_plot::{Heatmap, LineChart, PlotError, Series};
 
 fn non_white_share(path: &std::path::Path) -> (u32, u32, f64) {
     let image = image::open(path).unwrap().to_rgb8();
@@ -45,4 +45,18 @@ fn nothing_to_draw_is_an_error() {
     let only_nan =
         LineChart::new("nan", "x", "y").series(Series::new("s", vec![(f64::NAN, 1.0)])).write_png("never.png");
     assert!(matches!(only_nan, Err(PlotError::Empty { .. })));
+}
+
+#[test]
+fn a_heatmap_shades_its_cells_and_needs_a_label_for_each() {
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("heat.png");
+    let values = vec![vec![1.0, 0.0, 0.5], vec![0.2, 0.8, 0.0]];
+    let labels = |s: &str| s.chars().map(String::from).collect::<Vec<_>>();
+    Heatmap::new("attention", values.clone(), labels("ab"), labels("xyz")).write_png(&path).unwrap();
+    let image = image::open(&path).unwrap().to_rgb8();
+    let dark = image.pixels().filter(|p| p.0[0] < 70 && p.0[2] > 100).count();
+    assert!(dark >= 2 * 18 * 18, "the two cells near 1 are dark blue: {dark} pixels");
+    let error = Heatmap::new("attention", values, labels("a"), labels("xyz")).write_png(&path).unwrap_err();
+    assert!(matches!(error, PlotError::Empty { .. }), "{error}");
 }
