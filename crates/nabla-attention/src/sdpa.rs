@@ -15,8 +15,9 @@ use rayon::prelude::*;
 
 use crate::mask::{AttentionMask, BroadcastMask};
 
-/// Query rows processed together.
-const ROW_BLOCK: usize = 64;
+/// Query rows processed together: the scores of a block are `ROW_BLOCK × S` values (128 KiB
+/// for S = 256), the memory a thread works in; W9's 128 rows make one block.
+const ROW_BLOCK: usize = 128;
 
 /// The options of [`scaled_dot_product_attention`], PyTorch's defaults by `Default`: no mask,
 /// no dropout, not causal, scale 1/√E.
@@ -285,8 +286,13 @@ impl Op for Attention {
                         });
                     }
                     // dV += dropout(P)ᵀ dO.
-                    let mut dropped = p.to_vec();
-                    layout.drop_out(b, start, &mut dropped);
+                    let dropped = if layout.dropout > 0.0 {
+                        let mut dropped = p.to_vec();
+                        layout.drop_out(b, start, &mut dropped);
+                        std::borrow::Cow::Owned(dropped)
+                    } else {
+                        std::borrow::Cow::Borrowed(&p[..])
+                    };
                     matmul_into([s, ev, count], Matrix::transposed(&dropped), Matrix::plain(do_rows), &mut partial);
                     dv_b.iter_mut().zip(&partial).for_each(|(d, p)| *d += p);
                     // dP = dropout'(dO Vᵀ); dS = P ∘ (dP − rowsum(dO ∘ O)) · scale.

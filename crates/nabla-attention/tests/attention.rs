@@ -43,7 +43,7 @@ fn composed(q: &Tensor, k: &Tensor, v: &Tensor, mask: &Tensor) -> Tensor {
 
 #[test]
 fn across_several_blocks_of_rows_it_equals_the_composed_ops() {
-    // 150 queries: blocks of 64, 64 and 22 rows.
+    // 150 queries: blocks of 128 and 22 rows.
     let (q, k, v) =
         (uniform(&[2, 150, 8], -1.0, 1.0, 1), uniform(&[2, 20, 8], -1.0, 1.0, 2), uniform(&[2, 20, 5], -1.0, 1.0, 3));
     let mask = uniform(&[150, 20], -2.0, 2.0, 4);
