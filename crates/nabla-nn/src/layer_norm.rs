@@ -1,5 +1,5 @@
 //! `LayerNorm`: normalises over the last axes with the biased variance, as one fused op
-//! (forward and backward per row: composed of ten element-wise ops it was a fifth of a
+//! (forward and backward per row: composed of ten element-wise ops it was a quarter of a
 //! transformer's step).
 
 use nabla_tensor::elementwise::contiguous;
