@@ -9,60 +9,17 @@
 //!
 //! Run with `cargo run --release --example 14_char_lstm`.
 
-use nabla::plot::{LineChart, Series};
-use nabla_cli::language::{CharLmConfig, CharLmOutcome, train};
-
-/// Trains with `config`, printing the held-out figure as it goes.
-fn run(config: &CharLmConfig) -> Result<CharLmOutcome, nabla_cli::CliError> {
-    let outcome = train(config, &mut |step, steps, bits| {
-        if step % 100 == 0 || step == steps {
-            eprintln!("step {step:>5}/{steps}: training loss {bits:.3} bits/char");
-        }
-    })?;
-    for (step, bits) in &outcome.validation_bits {
-        println!("step {step:>5}: held-out {bits:.3} bits/char");
-    }
-    Ok(outcome)
-}
-
-/// The guide's five-seed table (`-- --five-seeds`): held-out bits per character over the
-/// unigram baseline after the test's 600 steps, for seeds 0–4.
-fn five_seeds() -> Result<(), Box<dyn std::error::Error>> {
-    for seed in 0..5 {
-        let outcome = run(&CharLmConfig { steps: 600, evaluations: 2, seed, ..CharLmConfig::default() })?;
-        println!("seed {seed}: {:.3} of the unigram baseline", outcome.final_validation_bits() / outcome.unigram_bits);
-    }
-    Ok(())
-}
+use nabla_cli::language::{CharLmConfig, print_five_seeds, report, run_printing as run};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--five-seeds") {
-        return nabla::tensor::on_pool(five_seeds);
+        // The guide's five-seed table: the test's 600 steps, seeds 0–4.
+        return Ok(nabla::tensor::on_pool(|| print_five_seeds(&CharLmConfig::default()))?);
     }
     nabla::tensor::on_pool(|| {
         let outcome = run(&CharLmConfig::default())?;
-        println!(
-            "held-out bits per character: {:.3}; unigram baseline {:.3} ({:.0}%); {} training and {} held-out characters, \
-             {:.0} s",
-            outcome.final_validation_bits(),
-            outcome.unigram_bits,
-            100.0 * outcome.final_validation_bits() / outcome.unigram_bits,
-            outcome.train_chars,
-            outcome.validation_chars,
-            outcome.seconds
-        );
-        for (temperature, text) in &outcome.samples {
-            println!("\n--- temperature {temperature} ---\n{text}");
-        }
-        let chart = LineChart::new("Character-level LSTM on Genesis", "training step", "bits per character")
-            .series(Series::new("training (mean since last point)", outcome.train_bits.clone()))
-            .series(Series::new("held-out verses", outcome.validation_bits.clone()))
-            .reference_line(format!("unigram baseline ({:.2})", outcome.unigram_bits), outcome.unigram_bits)
-            .size(900, 450);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/char_lstm.png");
-        chart.write_png(path)?;
-        println!("wrote {path}");
-        Ok(())
+        Ok(report(&outcome, "Character-level LSTM on Genesis", path)?)
     })
 }
 

@@ -12,70 +12,32 @@
 //! Run with `cargo run --release --example 16_char_transformer` (`-- --five-seeds` for the
 //! guide's table).
 
-use nabla::plot::{Heatmap, LineChart, Series};
-use nabla_cli::language::{ATTENTION_SENTENCE, CharLmConfig, CharLmOutcome, train};
-
-/// Trains with `config`, printing the held-out figure as it goes.
-fn run(config: &CharLmConfig) -> Result<CharLmOutcome, nabla_cli::CliError> {
-    let outcome = train(config, &mut |step, steps, bits| {
-        if step % 100 == 0 || step == steps {
-            eprintln!("step {step:>5}/{steps}: training loss {bits:.3} bits/char");
-        }
-    })?;
-    for (step, bits) in &outcome.validation_bits {
-        println!("step {step:>5}: held-out {bits:.3} bits/char");
-    }
-    Ok(outcome)
-}
+use nabla::plot::Heatmap;
+use nabla_cli::language::{ATTENTION_SENTENCE, CharLmConfig, print_five_seeds, report, run_printing as run};
 
 /// The head that looks furthest back on average (Σ weight × distance over the sentence), and
 /// that distance.
 fn furthest_looking(attention: &[Vec<Vec<f32>>]) -> (usize, f32) {
     let reach = |head: &Vec<Vec<f32>>| -> f32 {
-        head.iter()
+        let total: f32 = head
+            .iter()
             .enumerate()
-            .map(|(i, row)| row.iter().enumerate().map(|(j, w)| w * (i - j.min(i)) as f32).sum::<f32>())
-            .sum::<f32>()
-            / head.len() as f32
+            .map(|(i, row)| row.iter().enumerate().map(|(j, w)| w * i.saturating_sub(j) as f32).sum::<f32>())
+            .sum();
+        total / head.len() as f32
     };
     attention.iter().map(reach).enumerate().fold((0, f32::MIN), |best, (h, r)| if r > best.1 { (h, r) } else { best })
 }
 
-/// The guide's five-seed table (`-- --five-seeds`): held-out bits over the unigram baseline
-/// after the test's 600 steps, for seeds 0–4.
-fn five_seeds() -> Result<(), Box<dyn std::error::Error>> {
-    for seed in 0..5 {
-        let outcome = run(&CharLmConfig { steps: 600, evaluations: 2, seed, ..CharLmConfig::transformer() })?;
-        println!("seed {seed}: {:.3} of the unigram baseline", outcome.final_validation_bits() / outcome.unigram_bits);
-    }
-    Ok(())
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--five-seeds") {
-        return nabla::tensor::on_pool(five_seeds);
+        // The guide's five-seed table: the test's 600 steps, seeds 0–4.
+        return Ok(nabla::tensor::on_pool(|| print_five_seeds(&CharLmConfig::transformer()))?);
     }
     nabla::tensor::on_pool(|| {
         let outcome = run(&CharLmConfig::transformer())?;
-        println!(
-            "held-out bits per character: {:.3}; unigram baseline {:.3} ({:.0}%); {} parameters; {:.0} s",
-            outcome.final_validation_bits(),
-            outcome.unigram_bits,
-            100.0 * outcome.final_validation_bits() / outcome.unigram_bits,
-            outcome.parameter_count,
-            outcome.seconds
-        );
-        for (temperature, text) in &outcome.samples {
-            println!("\n--- temperature {temperature} ---\n{text}");
-        }
-        let chart = LineChart::new("Character-level transformer on Genesis", "training step", "bits per character")
-            .series(Series::new("training (mean since last point)", outcome.train_bits.clone()))
-            .series(Series::new("held-out verses", outcome.validation_bits.clone()))
-            .reference_line(format!("unigram baseline ({:.2})", outcome.unigram_bits), outcome.unigram_bits)
-            .size(900, 450);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/char_transformer.png");
-        chart.write_png(path)?;
-        println!("wrote {path}");
+        report(&outcome, "Character-level transformer on Genesis", path)?;
         let attention = outcome.attention.as_ref().expect("a transformer's run has its attention");
         let (head, reach) = furthest_looking(attention);
         let labels: Vec<String> =

@@ -351,3 +351,63 @@ fn sample(
     })?;
     Ok(format!("{prompt}{}", vocab.decode(&drawn)?))
 }
+
+/// Trains `config` as examples 14 and 16 do: the training loss every 100 steps on stderr, then
+/// each held-out figure on stdout.
+///
+/// # Errors
+/// As [`train`].
+pub fn run_printing(config: &CharLmConfig) -> std::result::Result<CharLmOutcome, CliError> {
+    let outcome = train(config, &mut |step, steps, bits| {
+        if step % 100 == 0 || step == steps {
+            eprintln!("step {step:>5}/{steps}: training loss {bits:.3} bits/char");
+        }
+    })?;
+    for (step, bits) in &outcome.validation_bits {
+        println!("step {step:>5}: held-out {bits:.3} bits/char");
+    }
+    Ok(outcome)
+}
+
+/// Prints a run's summary and samples, and writes its training and held-out curves to `path`
+/// under `title`.
+///
+/// # Errors
+/// [`CliError::Plot`] when the chart cannot be written.
+pub fn report(outcome: &CharLmOutcome, title: &str, path: &str) -> std::result::Result<(), CliError> {
+    println!(
+        "held-out bits per character: {:.3}; unigram baseline {:.3} ({:.0}%); {} parameters; {} training and {} \
+         held-out characters; {:.0} s",
+        outcome.final_validation_bits(),
+        outcome.unigram_bits,
+        100.0 * outcome.final_validation_bits() / outcome.unigram_bits,
+        outcome.parameter_count,
+        outcome.train_chars,
+        outcome.validation_chars,
+        outcome.seconds
+    );
+    for (temperature, text) in &outcome.samples {
+        println!("\n--- temperature {temperature} ---\n{text}");
+    }
+    nabla_plot::LineChart::new(title, "training step", "bits per character")
+        .series(nabla_plot::Series::new("training (mean since last point)", outcome.train_bits.clone()))
+        .series(nabla_plot::Series::new("held-out verses", outcome.validation_bits.clone()))
+        .reference_line(format!("unigram baseline ({:.2})", outcome.unigram_bits), outcome.unigram_bits)
+        .size(900, 450)
+        .write_png(path)?;
+    println!("wrote {path}");
+    Ok(())
+}
+
+/// The guides' five-seed tables: held-out bits over the unigram baseline after 600 steps of
+/// `config`, for seeds 0–4.
+///
+/// # Errors
+/// As [`train`].
+pub fn print_five_seeds(config: &CharLmConfig) -> std::result::Result<(), CliError> {
+    for seed in 0..5 {
+        let outcome = run_printing(&CharLmConfig { steps: 600, evaluations: 2, seed, ..*config })?;
+        println!("seed {seed}: {:.3} of the unigram baseline", outcome.final_validation_bits() / outcome.unigram_bits);
+    }
+    Ok(())
+}
