@@ -35,7 +35,7 @@ mod tests {
     fn held_out_bits_per_character_fall_below_half_the_unigram_baseline() {
         let config = CharLmConfig { steps: 600, evaluations: 2, ..CharLmConfig::default() };
         let outcome = run(&config).unwrap();
-        let ratio = outcome.final_validation_bits() / outcome.unigram_bits;
+        let ratio = outcome.share_of_unigram();
         println!(
             "held-out {:.3} bits/char, unigram {:.3}: {ratio:.3}",
             outcome.final_validation_bits(),

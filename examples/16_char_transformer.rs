@@ -60,7 +60,7 @@ mod tests {
     fn held_out_bits_per_character_fall_below_sixty_percent_of_the_unigram_baseline() {
         let config = CharLmConfig { steps: 600, evaluations: 2, ..CharLmConfig::transformer() };
         let outcome = run(&config).unwrap();
-        let ratio = outcome.final_validation_bits() / outcome.unigram_bits;
+        let ratio = outcome.share_of_unigram();
         println!(
             "held-out {:.3} bits/char, unigram {:.3}: {ratio:.3}",
             outcome.final_validation_bits(),

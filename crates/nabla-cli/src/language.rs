@@ -199,6 +199,11 @@ impl CharLmOutcome {
     pub fn final_validation_bits(&self) -> f64 {
         self.validation_bits.last().map_or(f64::NAN, |p| p.1)
     }
+
+    /// The last held-out figure as a share of the unigram baseline (each guide's bar).
+    pub fn share_of_unigram(&self) -> f64 {
+        self.final_validation_bits() / self.unigram_bits
+    }
 }
 
 /// The sentence whose attention [`CharLmOutcome::attention`] holds.
@@ -380,7 +385,7 @@ pub fn report(outcome: &CharLmOutcome, title: &str, path: &str) -> std::result::
          held-out characters; {:.0} s",
         outcome.final_validation_bits(),
         outcome.unigram_bits,
-        100.0 * outcome.final_validation_bits() / outcome.unigram_bits,
+        100.0 * outcome.share_of_unigram(),
         outcome.parameter_count,
         outcome.train_chars,
         outcome.validation_chars,
@@ -407,7 +412,7 @@ pub fn report(outcome: &CharLmOutcome, title: &str, path: &str) -> std::result::
 pub fn print_five_seeds(config: &CharLmConfig) -> std::result::Result<(), CliError> {
     for seed in 0..5 {
         let outcome = run_printing(&CharLmConfig { steps: 600, evaluations: 2, seed, ..*config })?;
-        println!("seed {seed}: {:.3} of the unigram baseline", outcome.final_validation_bits() / outcome.unigram_bits);
+        println!("seed {seed}: {:.3} of the unigram baseline", outcome.share_of_unigram());
     }
     Ok(())
 }

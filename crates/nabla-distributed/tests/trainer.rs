@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use model::{Tiny, data};
 use nabla_distributed::{Communicator, DataParallel};
-use nabla_train::{Checkpoint, NonFinite, TrainError, Trainer, TrainerConfig};
+use nabla_train::{Checkpoint, NonFinite, TrainError, Trainable, Trainer, TrainerConfig};
 
 /// 2 epochs of 6 global batches of 16, grids of 1×2×3 images.
 fn config(out_dir: Option<&Path>) -> TrainerConfig {
@@ -64,10 +64,19 @@ fn two_ranks_train_to_the_weights_and_losses_of_one_process() {
 
 #[test]
 fn ranks_draw_their_own_dropout_masks_and_noise_yet_keep_one_set_of_weights() {
-    let two = train(2, 0.3, 0.05, 12);
-    assert_eq!(two[0].0, two[1].0);
-    let one_rank_streams = &train(0, 0.3, 0.05, 12)[0];
-    assert_ne!(one_rank_streams.0, two[0].0);
+    let ranks = threads::run(2, |comm| {
+        let model = Tiny::new(comm.rank() as u64, 0.3, 0.05).unwrap();
+        let sync = Rc::new(DataParallel::new(Rc::new(comm.clone())));
+        let mut trainer = Trainer::synchronized(model, data(), config(None), None, sync).unwrap();
+        trainer.run_for(12).unwrap();
+        (trainer.model().parameters(), trainer.model().rng_states())
+    });
+    assert_eq!(ranks[0].0, ranks[1].0, "one set of weights");
+    let streams = |rank: usize| {
+        ranks[rank].1.iter().map(|(_, state)| state.split(':').nth(1).unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(ranks[0].1.len(), 1, "the MLP's one dropout generator");
+    assert_ne!(streams(0), streams(1), "each rank's dropout draws from its own stream");
 }
 
 #[test]
