@@ -8,7 +8,7 @@ use nabla_tensor::rand::Rng;
 use nabla_tensor::{Error, Result, Tensor};
 
 use crate::AttentionMask;
-use crate::sdpa::{AttentionOptions, attention_weights, scaled_dot_product_attention};
+use crate::sdpa::{AttentionOptions, Projections, multi_head_attention};
 
 /// The shape and options of a [`MultiheadAttention`] (PyTorch's constructor arguments).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -156,12 +156,6 @@ impl MultiheadAttention {
             ));
         }
         let (n, l, s) = (q.shape()[0], q.shape()[1], k.shape()[1]);
-        let (q, k, v) = self.project(&q, &k, &v, query.id() == key.id() && key.id() == value.id())?;
-        // [N, T, E] → [N, H, T, E/H].
-        let heads = |t: Tensor, len: usize| {
-            t.reshape(&[n as isize, len as isize, h as isize, (e / h) as isize])?.permute(&[0, 2, 1, 3])
-        };
-        let (q, k, v) = (heads(q, l)?, heads(k, s)?, heads(v, s)?);
         let mut masks = Vec::new();
         if let Some(mask) = &options.key_padding_mask {
             let expected: &[usize] = if unbatched { &[s] } else { &[n, s] };
@@ -194,16 +188,23 @@ impl MultiheadAttention {
             is_causal: options.is_causal,
             scale: None,
         };
-        let weights = if options.need_weights {
-            let weights = attention_weights(&q, &k, &attention)?;
-            let weights = if options.average_attn_weights { weights.mean(&[1], false)? } else { weights };
-            Some(if unbatched { weights.squeeze(0)? } else { weights })
+        // The heads are read and written side by side in the projections' rows: `[N, L, E]`
+        // out, the heads' outputs joined, ready for the output projection.
+        let (output, weights) = if query.id() == key.id() && key.id() == value.id() {
+            let qkv = self.in_projection(&q, 0, 3)?;
+            multi_head_attention(&Projections::Packed(&qkv), h, &attention, options.need_weights)?
         } else {
-            None
+            let (q, k, v) =
+                (self.in_projection(&q, 0, 1)?, self.in_projection(&k, 1, 1)?, self.in_projection(&v, 2, 1)?);
+            multi_head_attention(&Projections::Separate { q: &q, k: &k, v: &v }, h, &attention, options.need_weights)?
         };
-        let output = scaled_dot_product_attention(&q, &k, &v, &attention)?;
-        // [N, H, L, E/H] → [N, L, E], then the output projection.
-        let output = output.permute(&[0, 2, 1, 3])?.reshape(&[n as isize, l as isize, e as isize])?;
+        let weights = match weights {
+            Some(weights) => {
+                let weights = if options.average_attn_weights { weights.mean(&[1], false)? } else { weights };
+                Some(if unbatched { weights.squeeze(0)? } else { weights })
+            }
+            None => None,
+        };
         let output = self.out_proj.forward(&output)?;
         let output = match (unbatched, self.config.batch_first) {
             (true, _) => output.squeeze(0)?,
@@ -213,19 +214,15 @@ impl MultiheadAttention {
         Ok((output, weights))
     }
 
-    /// The query, key and value projections (one product when the three inputs are one tensor).
-    fn project(&self, q: &Tensor, k: &Tensor, v: &Tensor, same: bool) -> Result<(Tensor, Tensor, Tensor)> {
+    /// `x` through `count` consecutive thirds of the input projection from third `first`: all
+    /// three at once for self-attention (one product), or the query's, key's or value's.
+    fn in_projection(&self, x: &Tensor, first: usize, count: usize) -> Result<Tensor> {
         let e = self.config.embed_dim;
-        let part = |t: &Tensor, i: usize| t.narrow(0, i * e, e);
-        if same {
-            let all = Linear { weight: self.in_proj_weight.clone(), bias: self.in_proj_bias.clone() }.forward(q)?;
-            return Ok((all.narrow(-1, 0, e)?, all.narrow(-1, e, e)?, all.narrow(-1, 2 * e, e)?));
-        }
-        let projection = |x: &Tensor, i: usize| -> Result<Tensor> {
-            let bias = self.in_proj_bias.as_ref().map(|b| part(b, i)).transpose()?;
-            Linear { weight: part(&self.in_proj_weight, i)?, bias }.forward(x)
+        let part = |t: &Tensor| -> Result<Tensor> {
+            if count == 3 { Ok(t.clone()) } else { t.narrow(0, first * e, count * e) }
         };
-        Ok((projection(q, 0)?, projection(k, 1)?, projection(v, 2)?))
+        let bias = self.in_proj_bias.as_ref().map(part).transpose()?;
+        Linear { weight: part(&self.in_proj_weight)?, bias }.forward(x)
     }
 }
 

@@ -6,7 +6,15 @@
 //! the backward pass recomputes the weights block by block. So the memory kept for backward is
 //! O(L) per head batch, and the O(L·S) weights exist only a block of rows at a time, unless
 //! [`attention_weights`] is asked for them.
+//!
+//! The op reads each head where it lies ([`Source`]): multi-head attention hands it the
+//! projections `[N, L, E]` (or the one self-attention projection `[N, L, 3E]`) with the heads
+//! side by side in each row, and gets the heads' outputs side by side, `[N, L, E]`, with the
+//! gradients in the projections' own layout. No permuted or narrowed copies are made around it.
 
+use std::borrow::Cow;
+
+use nabla_tensor::buffers;
 use nabla_tensor::elementwise::contiguous;
 use nabla_tensor::linalg::{Matrix, matmul_into};
 use nabla_tensor::ndarray::{ArrayD, IxDyn};
@@ -59,32 +67,124 @@ pub fn scaled_dot_product_attention(q: &Tensor, k: &Tensor, v: &Tensor, options:
 pub fn attention_weights(q: &Tensor, k: &Tensor, options: &AttentionOptions) -> Result<Tensor> {
     let options = AttentionOptions { dropout: 0.0, ..options.clone() };
     let layout = Layout::new(q, k, None, &options)?;
-    let (qd, kd) = (q.data(), k.data());
-    let (q, k) = (contiguous(&qd), contiguous(&kd));
-    let Layout { batches, rows, columns, .. } = layout;
-    let mut weights = vec![0.0; batches * rows * columns];
-    no_grad(|| {
-        weights.par_chunks_mut((rows * columns).max(1)).enumerate().for_each(|(b, out)| {
-            for start in (0..rows).step_by(ROW_BLOCK) {
-                let count = ROW_BLOCK.min(rows - start);
-                let block = &mut out[start * columns..(start + count) * columns];
-                layout.scores(b, start, count, &q, &k, block);
-                for row in block.chunks_mut(columns.max(1)) {
-                    softmax_in_place(row);
-                }
-            }
-        })
-    });
-    let mut shape = layout.batch.clone();
-    shape.extend([rows, columns]);
-    Tensor::from_vec(weights, &shape)
+    weights_of(&layout, &[q, k])
 }
+
+/// The projections multi-head attention attends over, `[N, T, E]` each, the heads side by side
+/// along `E`.
+pub(crate) enum Projections<'a> {
+    /// Self-attention's one projection `[N, L, 3E]`: queries, keys and values in thirds.
+    Packed(&'a Tensor),
+    /// Queries `[N, L, E]`, keys and values `[N, S, E]`.
+    Separate { q: &'a Tensor, k: &'a Tensor, v: &'a Tensor },
+}
+
+impl Projections<'_> {
+    fn tensors(&self) -> Vec<&Tensor> {
+        match self {
+            Projections::Packed(qkv) => vec![qkv],
+            Projections::Separate { q, k, v } => vec![q, k, v],
+        }
+    }
+}
+
+/// Attention of every head of `projections` (`heads` of `E / heads` columns each): the heads'
+/// outputs side by side, `[N, L, E]`, and the weights `[N, heads, L, S]` when `weights`.
+/// The masks broadcast to `[N, heads, L, S]`; the caller has checked the shapes.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] for a mask that does not broadcast.
+pub(crate) fn multi_head_attention(
+    projections: &Projections<'_>,
+    heads: usize,
+    options: &AttentionOptions,
+    weights: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
+    let layout = Layout::heads(projections, heads, options)?;
+    let tensors = projections.tensors();
+    let weights = if weights {
+        let layout = Layout { dropout: 0.0, ..layout.clone() };
+        Some(weights_of(&layout, &tensors)?)
+    } else {
+        None
+    };
+    Ok((Tensor::apply(Attention { layout, log_sum_exp: Vec::new() }, &tensors)?, weights))
+}
+
+/// Where one operand's head batches lie in its input's values (row-major): head batch
+/// `b = n · heads + h` holds its row `i` at `start(b, i)`, `width` values.
+#[derive(Debug, Clone, Copy)]
+struct Source {
+    /// Which of the op's inputs.
+    input: usize,
+    /// Rows per head batch (L or S).
+    len: usize,
+    /// Values in a row of the input.
+    row_len: usize,
+    /// The first head's first column.
+    column: usize,
+    /// Columns per head (E or Ev).
+    width: usize,
+}
+
+impl Source {
+    fn start(&self, heads: usize, b: usize, i: usize) -> usize {
+        let (n, h) = (b / heads, b % heads);
+        (n * self.len + i) * self.row_len + self.column + h * self.width
+    }
+
+    /// Head batch `b`'s rows from `values`, as a `len × width` matrix in `into`.
+    fn gather<'v>(&self, heads: usize, b: usize, values: &'v [f32], into: &'v mut Vec<f32>) -> &'v [f32] {
+        let (len, width) = (self.len, self.width);
+        if self.row_len == width {
+            // The head batch's rows are one run already.
+            let start = self.start(heads, b, 0);
+            return &values[start..start + len * width];
+        }
+        into.clear();
+        for i in 0..len {
+            let start = self.start(heads, b, i);
+            into.extend_from_slice(&values[start..start + width]);
+        }
+        into
+    }
+
+    /// Writes `rows` (`len × width`, or fewer rows from `first`) into head batch `b`'s rows of
+    /// `out`.
+    ///
+    /// # Safety
+    /// `out` holds the whole input this source describes, and no other thread writes or reads
+    /// these rows of head batch `b` meanwhile.
+    unsafe fn scatter(&self, heads: usize, b: usize, first: usize, rows: &[f32], out: SharedOut) {
+        for (i, row) in rows.chunks_exact(self.width.max(1)).enumerate() {
+            let start = self.start(heads, b, first + i);
+            // SAFETY: the caller's guarantee; `start..start + width` lies in the input.
+            unsafe { std::ptr::copy_nonoverlapping(row.as_ptr(), out.0.add(start), row.len()) };
+        }
+    }
+}
+
+/// A buffer the head batches write side by side (each its own columns of the rows).
+#[derive(Clone, Copy)]
+struct SharedOut(*mut f32);
+// SAFETY: the threads write disjoint columns of it (see `Source::scatter`), while the call
+// that owns the buffer waits for them.
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
 
 /// The shapes of one call and its options, checked.
 #[derive(Debug, Clone)]
 struct Layout {
+    /// The batch axes of the scores (`[N, heads]` for multi-head attention), for the masks and
+    /// the weights' shape.
     batch: Vec<usize>,
     batches: usize,
+    /// Heads side by side in each row of the inputs (1 for [`scaled_dot_product_attention`]).
+    heads: usize,
+    /// Queries, keys and values.
+    sources: [Source; 3],
+    /// The shape of the output, whose rows hold the heads' outputs side by side.
+    output_shape: Vec<usize>,
     /// L, S, E and Ev.
     rows: usize,
     columns: usize,
@@ -121,26 +221,68 @@ impl Layout {
             Some(v) => v.shape()[rank - 1],
             None => 0,
         };
-        if !(0.0..1.0).contains(&options.dropout) {
-            return Err(Error::invalid(OP, format!("dropout must lie in [0, 1), got {}", options.dropout)));
-        }
-        let scale = options.scale.unwrap_or(1.0 / (depth.max(1) as f32).sqrt());
-        if !scale.is_finite() {
-            return Err(Error::invalid(OP, format!("the scale must be finite, got {scale}")));
-        }
         let batch = qs[..rank - 2].to_vec();
+        let source = |input, len, width| Source { input, len, row_len: width, column: 0, width };
+        let mut output_shape = batch.clone();
+        output_shape.extend([rows, value_depth]);
+        Self::checked(
+            OP,
+            batch,
+            1,
+            [source(0, rows, depth), source(1, columns, depth), source(2, columns, value_depth)],
+            output_shape,
+            options,
+        )
+    }
+
+    /// The layout of [`multi_head_attention`].
+    fn heads(projections: &Projections<'_>, heads: usize, options: &AttentionOptions) -> Result<Self> {
+        let head = |input, len, row_len, column, e: usize| Source { input, len, row_len, column, width: e / heads };
+        let (shape, sources) = match projections {
+            Projections::Packed(qkv) => {
+                let (l, e) = (qkv.shape()[1], qkv.shape()[2] / 3);
+                (qkv.shape(), [head(0, l, 3 * e, 0, e), head(0, l, 3 * e, e, e), head(0, l, 3 * e, 2 * e, e)])
+            }
+            Projections::Separate { q, k, .. } => {
+                let (l, s, e) = (q.shape()[1], k.shape()[1], q.shape()[2]);
+                (q.shape(), [head(0, l, e, 0, e), head(1, s, e, 0, e), head(2, s, e, 0, e)])
+            }
+        };
+        let output_shape = vec![shape[0], shape[1], sources[2].width * heads];
+        Self::checked("MultiheadAttention", vec![shape[0], heads], heads, sources, output_shape, options)
+    }
+
+    fn checked(
+        op: &'static str,
+        batch: Vec<usize>,
+        heads: usize,
+        sources: [Source; 3],
+        output_shape: Vec<usize>,
+        options: &AttentionOptions,
+    ) -> Result<Self> {
+        let [q, k, v] = sources;
+        if !(0.0..1.0).contains(&options.dropout) {
+            return Err(Error::invalid(op, format!("dropout must lie in [0, 1), got {}", options.dropout)));
+        }
+        let scale = options.scale.unwrap_or(1.0 / (q.width.max(1) as f32).sqrt());
+        if !scale.is_finite() {
+            return Err(Error::invalid(op, format!("the scale must be finite, got {scale}")));
+        }
         let masks = options
             .masks
             .iter()
-            .map(|m| BroadcastMask::new(OP, m, &batch, rows, columns))
+            .map(|m| BroadcastMask::new(op, m, &batch, q.len, k.len))
             .collect::<Result<Vec<_>>>()?;
         Ok(Layout {
             batches: batch.iter().product(),
             batch,
-            rows,
-            columns,
-            depth,
-            value_depth,
+            heads,
+            sources,
+            output_shape,
+            rows: q.len,
+            columns: k.len,
+            depth: q.width,
+            value_depth: v.width,
             scale,
             masks,
             is_causal: options.is_causal,
@@ -149,12 +291,17 @@ impl Layout {
         })
     }
 
+    /// The source of the output (and its gradient): the heads side by side in each row.
+    fn output(&self) -> Source {
+        let width = self.value_depth;
+        Source { input: 0, len: self.rows, row_len: self.heads * width, column: 0, width }
+    }
+
     /// The scaled, masked scores of rows `start..start + count` of head batch `b` into `out`
-    /// (`count × S`).
-    fn scores(&self, b: usize, start: usize, count: usize, q: &[f32], k: &[f32], out: &mut [f32]) {
+    /// (`count × S`), from its queries `q_b` (`L × E`) and keys `k_b` (`S × E`).
+    fn scores(&self, b: usize, start: usize, count: usize, q_b: &[f32], k_b: &[f32], out: &mut [f32]) {
         let (e, s) = (self.depth, self.columns);
-        let q_rows = &q[(b * self.rows + start) * e..(b * self.rows + start + count) * e];
-        let k_b = &k[b * s * e..(b + 1) * s * e];
+        let q_rows = &q_b[start * e..(start + count) * e];
         matmul_into([count, s, e], Matrix::plain(q_rows), Matrix::transposed(k_b), out);
         for (i, row) in out.chunks_mut(s.max(1)).take(count).enumerate() {
             row.iter_mut().for_each(|v| *v *= self.scale);
@@ -210,6 +357,60 @@ fn softmax_in_place(row: &mut [f32]) -> f32 {
     max + sum.ln()
 }
 
+/// The weights of every head batch of `layout` over `inputs`, `[batch…, L, S]`.
+fn weights_of(layout: &Layout, inputs: &[&Tensor]) -> Result<Tensor> {
+    let data: Vec<Data> = inputs.iter().map(|t| t.data()).collect();
+    let values: Vec<Cow<'_, [f32]>> = data.iter().map(contiguous).collect();
+    let Layout { batches, heads, rows, columns, sources: [q, k, _], .. } = *layout;
+    let mut weights = vec![0.0; batches * rows * columns];
+    no_grad(|| {
+        weights.par_chunks_mut((rows * columns).max(1)).enumerate().for_each_init(
+            Scratch::default,
+            |scratch, (b, out)| {
+                let q_b = q.gather(heads, b, &values[q.input], &mut scratch.q);
+                let k_b = k.gather(heads, b, &values[k.input], &mut scratch.k);
+                for start in (0..rows).step_by(ROW_BLOCK) {
+                    let count = ROW_BLOCK.min(rows - start);
+                    let block = &mut out[start * columns..(start + count) * columns];
+                    layout.scores(b, start, count, q_b, k_b, block);
+                    for row in block.chunks_mut(columns.max(1)) {
+                        softmax_in_place(row);
+                    }
+                }
+            },
+        )
+    });
+    let mut shape = layout.batch.clone();
+    shape.extend([rows, columns]);
+    Tensor::from_vec(weights, &shape)
+}
+
+/// A thread's working memory, kept across the head batches it takes.
+#[derive(Default)]
+struct Scratch {
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    out: Vec<f32>,
+    grad_out: Vec<f32>,
+    weights: Vec<f32>,
+    grad_weights: Vec<f32>,
+    partial: Vec<f32>,
+    dq: Vec<f32>,
+    dk: Vec<f32>,
+    dv: Vec<f32>,
+}
+
+/// `buffer` resized to `len` values (its contents are overwritten by the caller or summed into
+/// from zero when `zero`).
+fn sized(buffer: &mut Vec<f32>, len: usize, zero: bool) -> &mut [f32] {
+    if zero {
+        buffer.clear();
+    }
+    buffer.resize(len, 0.0);
+    &mut buffer[..len]
+}
+
 /// The fused op: saves each row's log-sum-exp for backward.
 struct Attention {
     layout: Layout,
@@ -223,108 +424,131 @@ impl Op for Attention {
 
     fn forward(&mut self, inputs: &[&Data]) -> Result<Data> {
         let layout = &self.layout;
-        let (q, k, v) = (contiguous(inputs[0]), contiguous(inputs[1]), contiguous(inputs[2]));
-        let (l, s, ev) = (layout.rows, layout.columns, layout.value_depth);
-        let mut output = vec![0.0; layout.batches * l * ev];
+        let values: Vec<Cow<'_, [f32]>> = inputs.iter().map(|d| contiguous(d)).collect();
+        let Layout { heads, rows: l, columns: s, value_depth: ev, sources: [q, k, v], .. } = *layout;
+        let out_source = layout.output();
+        // Every value is written: each head batch its own columns of every row.
+        let mut output = buffers::buffer(layout.output_shape.iter().product());
+        let shared = SharedOut(output.as_mut_ptr());
         let mut log_sum_exp = vec![0.0; layout.batches * l];
-        output.par_chunks_mut((l * ev).max(1)).zip(log_sum_exp.par_chunks_mut(l.max(1))).enumerate().for_each(
-            |(b, (out, lse))| {
-                let v_b = &v[b * s * ev..(b + 1) * s * ev];
-                let mut weights = vec![0.0; ROW_BLOCK.min(l) * s];
-                for start in (0..l).step_by(ROW_BLOCK) {
-                    let count = ROW_BLOCK.min(l - start);
-                    let block = &mut weights[..count * s];
-                    layout.scores(b, start, count, &q, &k, block);
-                    for (i, row) in block.chunks_mut(s.max(1)).enumerate() {
-                        lse[start + i] = softmax_in_place(row);
-                    }
-                    layout.drop_out(b, start, block);
-                    matmul_into([count, ev, s], Matrix::plain(block), Matrix::plain(v_b), &mut out[start * ev..]);
+        log_sum_exp.par_chunks_mut(l.max(1)).enumerate().for_each_init(Scratch::default, |scratch, (b, lse)| {
+            let q_b = q.gather(heads, b, &values[q.input], &mut scratch.q);
+            let k_b = k.gather(heads, b, &values[k.input], &mut scratch.k);
+            let v_b = v.gather(heads, b, &values[v.input], &mut scratch.v);
+            for start in (0..l).step_by(ROW_BLOCK) {
+                let count = ROW_BLOCK.min(l - start);
+                let block = sized(&mut scratch.weights, count * s, false);
+                layout.scores(b, start, count, q_b, k_b, block);
+                for (i, row) in block.chunks_mut(s.max(1)).enumerate() {
+                    lse[start + i] = softmax_in_place(row);
                 }
-            },
-        );
+                layout.drop_out(b, start, block);
+                let out = sized(&mut scratch.out, count * ev, false);
+                matmul_into([count, ev, s], Matrix::plain(block), Matrix::plain(v_b), out);
+                // SAFETY: `output` holds the output; these rows of head batch `b` are this
+                // task's alone.
+                unsafe { out_source.scatter(heads, b, start, out, shared) };
+            }
+        });
         self.log_sum_exp = log_sum_exp;
-        let mut shape = layout.batch.clone();
-        shape.extend([l, ev]);
-        Ok(ArrayD::from_shape_vec(IxDyn(&shape), output).expect("the output's length").into_shared())
+        Ok(ArrayD::from_shape_vec(IxDyn(&layout.output_shape), output).expect("the output's length").into_shared())
     }
 
     fn backward(&self, ctx: &BackwardContext<'_>) -> Result<Vec<Option<Data>>> {
         let layout = &self.layout;
-        let (q, k, v) = (contiguous(&ctx.inputs[0]), contiguous(&ctx.inputs[1]), contiguous(&ctx.inputs[2]));
+        let values: Vec<Cow<'_, [f32]>> = ctx.inputs.iter().map(contiguous).collect();
         let (out, grad_out) = (contiguous(ctx.output), contiguous(ctx.grad_output));
-        let (l, s, e, ev) = (layout.rows, layout.columns, layout.depth, layout.value_depth);
-        let mut dq = vec![0.0; layout.batches * l * e];
-        let mut dk = vec![0.0; layout.batches * s * e];
-        let mut dv = vec![0.0; layout.batches * s * ev];
-        dq.par_chunks_mut((l * e).max(1))
-            .zip(dk.par_chunks_mut((s * e).max(1)))
-            .zip(dv.par_chunks_mut((s * ev).max(1)))
-            .enumerate()
-            .for_each(|(b, ((dq_b, dk_b), dv_b))| {
-                let (k_b, v_b) = (&k[b * s * e..(b + 1) * s * e], &v[b * s * ev..(b + 1) * s * ev]);
-                let block_rows = ROW_BLOCK.min(l);
-                let (mut weights, mut grad_weights) = (vec![0.0; block_rows * s], vec![0.0; block_rows * s]);
-                let mut partial = vec![0.0; s * e.max(ev)];
-                for start in (0..l).step_by(ROW_BLOCK) {
-                    let count = ROW_BLOCK.min(l - start);
-                    let rows = b * l + start..b * l + start + count;
-                    let (p, dp) = (&mut weights[..count * s], &mut grad_weights[..count * s]);
-                    let q_rows = &q[rows.start * e..rows.end * e];
-                    let (do_rows, o_rows) =
-                        (&grad_out[rows.start * ev..rows.end * ev], &out[rows.start * ev..rows.end * ev]);
-                    // The weights, from the saved log-sum-exp.
-                    layout.scores(b, start, count, &q, &k, p);
-                    for (i, row) in p.chunks_mut(s.max(1)).enumerate() {
-                        let lse = self.log_sum_exp[rows.start + i];
-                        row.iter_mut().for_each(|w| {
-                            *w = if *w == f32::NEG_INFINITY || lse == f32::INFINITY {
-                                0.0
-                            } else {
-                                nabla_tensor::math::exp(*w - lse)
-                            }
-                        });
-                    }
-                    // dV += dropout(P)ᵀ dO.
-                    let dropped = if layout.dropout > 0.0 {
-                        let mut dropped = p.to_vec();
-                        layout.drop_out(b, start, &mut dropped);
-                        std::borrow::Cow::Owned(dropped)
-                    } else {
-                        std::borrow::Cow::Borrowed(&p[..])
-                    };
-                    matmul_into([s, ev, count], Matrix::transposed(&dropped), Matrix::plain(do_rows), &mut partial);
-                    dv_b.iter_mut().zip(&partial).for_each(|(d, p)| *d += p);
-                    // dP = dropout'(dO Vᵀ); dS = P ∘ (dP − rowsum(dO ∘ O)) · scale.
-                    matmul_into([count, s, ev], Matrix::plain(do_rows), Matrix::transposed(v_b), dp);
-                    layout.drop_out(b, start, dp);
-                    for (i, (dp_row, p_row)) in dp.chunks_mut(s.max(1)).zip(p.chunks(s.max(1))).enumerate() {
-                        let d: f32 = do_rows[i * ev..(i + 1) * ev]
-                            .iter()
-                            .zip(&o_rows[i * ev..(i + 1) * ev])
-                            .map(|(a, b)| a * b)
-                            .sum();
-                        dp_row.iter_mut().zip(p_row).for_each(|(g, &w)| *g = w * (*g - d) * layout.scale);
-                    }
-                    // dQ = dS K; dK += dSᵀ Q.
-                    matmul_into([count, e, s], Matrix::plain(dp), Matrix::plain(k_b), &mut dq_b[start * e..]);
-                    matmul_into([s, e, count], Matrix::transposed(dp), Matrix::plain(q_rows), &mut partial);
-                    dk_b.iter_mut().zip(&partial).for_each(|(d, p)| *d += p);
+        let Layout { heads, rows: l, columns: s, depth: e, value_depth: ev, sources: [q, k, v], .. } = *layout;
+        let o = layout.output();
+        // Every value of every gradient is written: the sources cover their inputs' columns.
+        let mut grads: Vec<Vec<f32>> = ctx.inputs.iter().map(|input| buffers::buffer(input.len())).collect();
+        let shared: Vec<SharedOut> = grads.iter_mut().map(|g| SharedOut(g.as_mut_ptr())).collect();
+        (0..layout.batches).into_par_iter().for_each_init(Scratch::default, |scratch, b| {
+            let Scratch {
+                q: q_s,
+                k: k_s,
+                v: v_s,
+                out: o_s,
+                grad_out: do_s,
+                weights,
+                grad_weights,
+                partial,
+                dq,
+                dk,
+                dv,
+            } = scratch;
+            let q_b = q.gather(heads, b, &values[q.input], q_s);
+            let k_b = k.gather(heads, b, &values[k.input], k_s);
+            let v_b = v.gather(heads, b, &values[v.input], v_s);
+            let o_b = o.gather(heads, b, &out, o_s);
+            let do_b = o.gather(heads, b, &grad_out, do_s);
+            let (dk_b, dv_b) = (sized(dk, s * e, true), sized(dv, s * ev, true));
+            for start in (0..l).step_by(ROW_BLOCK) {
+                let count = ROW_BLOCK.min(l - start);
+                let p = sized(weights, count * s, false);
+                let dp = sized(grad_weights, count * s, false);
+                let q_rows = &q_b[start * e..(start + count) * e];
+                let (do_rows, o_rows) =
+                    (&do_b[start * ev..(start + count) * ev], &o_b[start * ev..(start + count) * ev]);
+                // The weights, from the saved log-sum-exp.
+                layout.scores(b, start, count, q_b, k_b, p);
+                for (i, row) in p.chunks_mut(s.max(1)).enumerate() {
+                    let lse = self.log_sum_exp[b * l + start + i];
+                    row.iter_mut().for_each(|w| {
+                        *w = if *w == f32::NEG_INFINITY || lse == f32::INFINITY {
+                            0.0
+                        } else {
+                            nabla_tensor::math::exp(*w - lse)
+                        }
+                    });
                 }
-            });
-        let shape = |last: usize, axis: usize| {
-            let mut shape = layout.batch.clone();
-            shape.extend([axis, last]);
-            shape
-        };
-        let grads = [(dq, shape(e, l)), (dk, shape(e, s)), (dv, shape(ev, s))];
+                // dV += dropout(P)ᵀ dO.
+                let dropped = if layout.dropout > 0.0 {
+                    let mut dropped = p.to_vec();
+                    layout.drop_out(b, start, &mut dropped);
+                    Cow::Owned(dropped)
+                } else {
+                    Cow::Borrowed(&p[..])
+                };
+                let part = sized(partial, s * e.max(ev), false);
+                matmul_into([s, ev, count], Matrix::transposed(&dropped), Matrix::plain(do_rows), part);
+                dv_b.iter_mut().zip(part.iter()).for_each(|(d, p)| *d += p);
+                // dP = dropout'(dO Vᵀ); dS = P ∘ (dP − rowsum(dO ∘ O)) · scale.
+                matmul_into([count, s, ev], Matrix::plain(do_rows), Matrix::transposed(v_b), dp);
+                layout.drop_out(b, start, dp);
+                for (i, (dp_row, p_row)) in dp.chunks_mut(s.max(1)).zip(p.chunks(s.max(1))).enumerate() {
+                    let d: f32 = do_rows[i * ev..(i + 1) * ev]
+                        .iter()
+                        .zip(&o_rows[i * ev..(i + 1) * ev])
+                        .map(|(a, b)| a * b)
+                        .sum();
+                    dp_row.iter_mut().zip(p_row).for_each(|(g, &w)| *g = w * (*g - d) * layout.scale);
+                }
+                // dQ = dS K; dK += dSᵀ Q.
+                let dq_rows = sized(dq, count * e, false);
+                matmul_into([count, e, s], Matrix::plain(dp), Matrix::plain(k_b), dq_rows);
+                // SAFETY: the gradient buffers hold their inputs; these rows of head batch `b`
+                // are this task's alone.
+                unsafe { q.scatter(heads, b, start, dq_rows, shared[q.input]) };
+                matmul_into([s, e, count], Matrix::transposed(dp), Matrix::plain(q_rows), part);
+                dk_b.iter_mut().zip(part.iter()).for_each(|(d, p)| *d += p);
+            }
+            // SAFETY: as for the queries' rows above.
+            unsafe {
+                k.scatter(heads, b, 0, dk_b, shared[k.input]);
+                v.scatter(heads, b, 0, dv_b, shared[v.input]);
+            }
+        });
         Ok(grads
             .into_iter()
+            .zip(ctx.inputs)
             .zip(ctx.needs_grad)
-            .map(|((values, shape), &needed)| {
-                needed.then(|| {
-                    ArrayD::from_shape_vec(IxDyn(&shape), values).expect("the gradient's length").into_shared()
-                })
+            .map(|((values, input), &needed)| {
+                if !needed {
+                    buffers::give(values);
+                    return None;
+                }
+                Some(ArrayD::from_shape_vec(input.raw_dim(), values).expect("the gradient's length").into_shared())
             })
             .collect())
     }

@@ -68,6 +68,47 @@ fn across_several_blocks_of_rows_it_equals_the_composed_ops() {
     }
 }
 
+/// Multi-head attention composed by hand: the in-projection's thirds, the heads permuted to
+/// `[N, H, T, D]` for `scaled_dot_product_attention`, and back.
+fn heads_composed(mha: &MultiheadAttention, query: &Tensor, key: &Tensor, heads: usize) -> Tensor {
+    let (n, l, e) = (query.shape()[0] as isize, query.shape()[1] as isize, query.shape()[2] as isize);
+    let project = |x: &Tensor, third: usize| {
+        let weight = mha.in_proj_weight.narrow(0, third * e as usize, e as usize).unwrap();
+        let bias = mha.in_proj_bias.as_ref().unwrap().narrow(0, third * e as usize, e as usize).unwrap();
+        let t = x.matmul(&weight.transpose(0, 1).unwrap()).unwrap().add(&bias).unwrap();
+        let len = x.shape()[1] as isize;
+        t.reshape(&[n, len, heads as isize, e / heads as isize]).unwrap().permute(&[0, 2, 1, 3]).unwrap()
+    };
+    let options = AttentionOptions { is_causal: true, ..Default::default() };
+    let out = scaled_dot_product_attention(&project(query, 0), &project(key, 1), &project(key, 2), &options).unwrap();
+    mha.out_proj.forward(&out.permute(&[0, 2, 1, 3]).unwrap().reshape(&[n, l, e]).unwrap()).unwrap()
+}
+
+#[test]
+fn multi_head_attention_reads_and_writes_the_heads_in_place_over_several_blocks() {
+    // 150 queries (blocks of 128 and 22) in 4 heads of 6: self-attention reads the packed
+    // [N, L, 3E] projection, cross-attention three separate ones.
+    let mut rng = StdRng::seed_from_u64(3);
+    let config = MultiheadAttentionConfig { batch_first: true, ..MultiheadAttentionConfig::new(24, 4) };
+    let mut mha = MultiheadAttention::new(config, &mut rng).unwrap();
+    mha.in_proj_bias = Some(uniform(&[72], -0.5, 0.5, 9).requires_grad(true));
+    let x = uniform(&[2, 150, 24], -1.0, 1.0, 1).requires_grad(true);
+    let memory = uniform(&[2, 150, 24], -1.0, 1.0, 2).requires_grad(true);
+    let grad_output = uniform(&[2, 150, 24], -1.0, 1.0, 5);
+    let options = AttendOptions { is_causal: true, ..AttendOptions::new() };
+    let tol = Tolerance { rtol: 1e-5, atol: 1e-6 };
+    for (case, key) in [("self", &x), ("cross", &memory)] {
+        let fused = mha.attend(&x, key, key, &options).unwrap().0;
+        let plain = heads_composed(&mha, &x, key, 4);
+        assert_close(case, "output", &fused, &plain, tol);
+        let (fused_grads, plain_grads) =
+            (fused.backward_with(&grad_output).unwrap(), plain.backward_with(&grad_output).unwrap());
+        for (name, t) in [("x", &x), ("key", key), ("in_proj_weight", &mha.in_proj_weight)] {
+            assert_close(case, name, fused_grads.get(t).unwrap(), plain_grads.get(t).unwrap(), tol);
+        }
+    }
+}
+
 #[test]
 fn a_query_that_every_mask_blocks_gets_zeros_not_nan() {
     let block_row = Tensor::from_vec(vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0], &[2, 3]).unwrap();
