@@ -298,7 +298,8 @@ impl Layout {
     }
 
     /// The scaled, masked scores of rows `start..start + count` of head batch `b` into `out`
-    /// (`count × S`), from its queries `q_b` (`L × E`) and keys `k_b` (`S × E`).
+    /// (`count × S`), from its queries `q_b` (`L × E`) and keys `k_b` (`S × E`); the causal
+    /// mask is left to the softmax, which reads only the keys each query may attend to.
     fn scores(&self, b: usize, start: usize, count: usize, q_b: &[f32], k_b: &[f32], out: &mut [f32]) {
         let (e, s) = (self.depth, self.columns);
         let q_rows = &q_b[start * e..(start + count) * e];
@@ -308,10 +309,12 @@ impl Layout {
             for mask in &self.masks {
                 mask.add_row(b, start + i, row);
             }
-            if self.is_causal {
-                row.iter_mut().skip(start + i + 1).for_each(|v| *v = f32::NEG_INFINITY);
-            }
         }
+    }
+
+    /// The first row of a block starting at query `start`, when the causal mask applies.
+    fn causal_from(&self, start: usize) -> Option<usize> {
+        self.is_causal.then_some(start)
     }
 
     /// Whether dropout keeps weight `(b, i, j)`: a hash of the seed and the position, so the
@@ -339,22 +342,79 @@ impl Layout {
     }
 }
 
-/// Softmax of one row of scores in place; returns its log-sum-exp (+∞ for a row that every
-/// mask blocks, which becomes zeros).
-fn softmax_in_place(row: &mut [f32]) -> f32 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    if max == f32::NEG_INFINITY {
-        row.fill(0.0);
-        return f32::INFINITY;
+/// Lanes of the sums in [`softmax_rows`]: independent partial sums, so that the loop runs in
+/// whole vectors (a single running sum would keep it scalar).
+const LANES: usize = 16;
+
+/// The columns of row `i` of a block that can be attended to: all of them, or with a causal
+/// mask the keys up to the query's own position `first_row + i`.
+#[inline(always)]
+fn attended(columns: usize, causal_first_row: Option<usize>, i: usize) -> usize {
+    causal_first_row.map_or(columns, |first| (first + i + 1).min(columns))
+}
+
+nabla_tensor::wide_kernel! {
+    /// Softmax of each row of scores in `block` in place, and each row's log-sum-exp into
+    /// `log_sum_exp` (+∞ for a row that every mask blocks, which becomes zeros). With
+    /// `causal_first_row`, the block's first row is that query, and the keys past each query
+    /// (blocked) are neither exponentiated nor read.
+    fn softmax_rows(block: &mut [f32], columns: usize, causal_first_row: Option<usize>, log_sum_exp: &mut [f32]) {
+        for (i, (row, lse)) in block.chunks_mut(columns.max(1)).zip(log_sum_exp.iter_mut()).enumerate() {
+            let (live, blocked) = row.split_at_mut(attended(columns, causal_first_row, i));
+            blocked.fill(0.0);
+            let max = live.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+            if max == f32::NEG_INFINITY {
+                live.fill(0.0);
+                *lse = f32::INFINITY;
+                continue;
+            }
+            let mut sums = [0.0f32; LANES];
+            let mut chunks = live.chunks_exact_mut(LANES);
+            for chunk in &mut chunks {
+                for (v, sum) in chunk.iter_mut().zip(&mut sums) {
+                    *v = if *v == f32::NEG_INFINITY { 0.0 } else { nabla_tensor::math::exp(*v - max) };
+                    *sum += *v;
+                }
+            }
+            for (v, sum) in chunks.into_remainder().iter_mut().zip(&mut sums) {
+                *v = if *v == f32::NEG_INFINITY { 0.0 } else { nabla_tensor::math::exp(*v - max) };
+                *sum += *v;
+            }
+            let sum: f32 = sums.iter().sum();
+            let inverse = 1.0 / sum;
+            live.iter_mut().for_each(|v| *v *= inverse);
+            *lse = max + sum.ln();
+        }
     }
-    let mut sum = 0.0f32;
-    for v in row.iter_mut() {
-        *v = if *v == f32::NEG_INFINITY { 0.0 } else { nabla_tensor::math::exp(*v - max) };
-        sum += *v;
+}
+
+nabla_tensor::wide_kernel! {
+    /// The weights again from the scores in `block` and each row's saved log-sum-exp, as
+    /// [`softmax_rows`] left them.
+    fn weights_from_log_sum_exp(block: &mut [f32], columns: usize, causal_first_row: Option<usize>, log_sum_exp: &[f32]) {
+        for (i, (row, &lse)) in block.chunks_mut(columns.max(1)).zip(log_sum_exp).enumerate() {
+            let (live, blocked) = row.split_at_mut(attended(columns, causal_first_row, i));
+            blocked.fill(0.0);
+            if lse == f32::INFINITY {
+                live.fill(0.0);
+                continue;
+            }
+            live.iter_mut().for_each(|w| {
+                *w = if *w == f32::NEG_INFINITY { 0.0 } else { nabla_tensor::math::exp(*w - lse) }
+            });
+        }
     }
-    let inverse = 1.0 / sum;
-    row.iter_mut().for_each(|v| *v *= inverse);
-    max + sum.ln()
+}
+
+nabla_tensor::wide_kernel! {
+    /// The scores' gradient `dS = P ∘ (dP − d) · scale` in place of `dP` in `grad`, with `P` in
+    /// `weights` and each row's `d = rowsum(dO ∘ O)` in `row_dots`.
+    fn score_gradients(grad: &mut [f32], weights: &[f32], columns: usize, row_dots: &[f32], scale: f32) {
+        let rows = grad.chunks_mut(columns.max(1)).zip(weights.chunks(columns.max(1)));
+        for ((grad_row, weight_row), &d) in rows.zip(row_dots) {
+            grad_row.iter_mut().zip(weight_row).for_each(|(g, &w)| *g = w * (*g - d) * scale);
+        }
+    }
 }
 
 /// The weights of every head batch of `layout` over `inputs`, `[batch…, L, S]`.
@@ -373,9 +433,8 @@ fn weights_of(layout: &Layout, inputs: &[&Tensor]) -> Result<Tensor> {
                     let count = ROW_BLOCK.min(rows - start);
                     let block = &mut out[start * columns..(start + count) * columns];
                     layout.scores(b, start, count, q_b, k_b, block);
-                    for row in block.chunks_mut(columns.max(1)) {
-                        softmax_in_place(row);
-                    }
+                    let lse = sized(&mut scratch.lse, count, false);
+                    softmax_rows(block, columns, layout.causal_from(start), lse);
                 }
             },
         )
@@ -396,6 +455,8 @@ struct Scratch {
     weights: Vec<f32>,
     grad_weights: Vec<f32>,
     partial: Vec<f32>,
+    lse: Vec<f32>,
+    row_dots: Vec<f32>,
     dq: Vec<f32>,
     dk: Vec<f32>,
     dv: Vec<f32>,
@@ -439,9 +500,7 @@ impl Op for Attention {
                 let count = ROW_BLOCK.min(l - start);
                 let block = sized(&mut scratch.weights, count * s, false);
                 layout.scores(b, start, count, q_b, k_b, block);
-                for (i, row) in block.chunks_mut(s.max(1)).enumerate() {
-                    lse[start + i] = softmax_in_place(row);
-                }
+                softmax_rows(block, s, layout.causal_from(start), &mut lse[start..start + count]);
                 layout.drop_out(b, start, block);
                 let out = sized(&mut scratch.out, count * ev, false);
                 matmul_into([count, ev, s], Matrix::plain(block), Matrix::plain(v_b), out);
@@ -473,9 +532,11 @@ impl Op for Attention {
                 weights,
                 grad_weights,
                 partial,
+                row_dots,
                 dq,
                 dk,
                 dv,
+                ..
             } = scratch;
             let q_b = q.gather(heads, b, &values[q.input], q_s);
             let k_b = k.gather(heads, b, &values[k.input], k_s);
@@ -492,16 +553,8 @@ impl Op for Attention {
                     (&do_b[start * ev..(start + count) * ev], &o_b[start * ev..(start + count) * ev]);
                 // The weights, from the saved log-sum-exp.
                 layout.scores(b, start, count, q_b, k_b, p);
-                for (i, row) in p.chunks_mut(s.max(1)).enumerate() {
-                    let lse = self.log_sum_exp[b * l + start + i];
-                    row.iter_mut().for_each(|w| {
-                        *w = if *w == f32::NEG_INFINITY || lse == f32::INFINITY {
-                            0.0
-                        } else {
-                            nabla_tensor::math::exp(*w - lse)
-                        }
-                    });
-                }
+                let lse = &self.log_sum_exp[b * l + start..b * l + start + count];
+                weights_from_log_sum_exp(p, s, layout.causal_from(start), lse);
                 // dV += dropout(P)ᵀ dO.
                 let dropped = if layout.dropout > 0.0 {
                     let mut dropped = p.to_vec();
@@ -516,14 +569,12 @@ impl Op for Attention {
                 // dP = dropout'(dO Vᵀ); dS = P ∘ (dP − rowsum(dO ∘ O)) · scale.
                 matmul_into([count, s, ev], Matrix::plain(do_rows), Matrix::transposed(v_b), dp);
                 layout.drop_out(b, start, dp);
-                for (i, (dp_row, p_row)) in dp.chunks_mut(s.max(1)).zip(p.chunks(s.max(1))).enumerate() {
-                    let d: f32 = do_rows[i * ev..(i + 1) * ev]
-                        .iter()
-                        .zip(&o_rows[i * ev..(i + 1) * ev])
-                        .map(|(a, b)| a * b)
-                        .sum();
-                    dp_row.iter_mut().zip(p_row).for_each(|(g, &w)| *g = w * (*g - d) * layout.scale);
+                let dots = sized(row_dots, count, false);
+                for (i, dot) in dots.iter_mut().enumerate() {
+                    let (do_row, o_row) = (&do_rows[i * ev..(i + 1) * ev], &o_rows[i * ev..(i + 1) * ev]);
+                    *dot = do_row.iter().zip(o_row).map(|(a, b)| a * b).sum();
                 }
+                score_gradients(dp, p, s, dots, layout.scale);
                 // dQ = dS K; dK += dSᵀ Q.
                 let dq_rows = sized(dq, count * e, false);
                 matmul_into([count, e, s], Matrix::plain(dp), Matrix::plain(k_b), dq_rows);
