@@ -1,7 +1,7 @@
 //! The AVX2 micro-kernel of nabla's matrix multiply ([`super::packed`]): a 6 × 16 tile of `C`
 //! in 12 of the 16 vector registers (two for the row of `B`, one for the broadcast of `A`),
 //! the shape BLIS and OpenBLAS use on Haswell and Zen, and an 8 × 8 transpose in registers for
-//! packing a transposed `B`.
+//! packing a transposed `B` and a row-major `A`.
 
 use std::arch::x86_64::{
     __m256, __m256i, _MM_HINT_T0, _mm_prefetch, _mm256_add_ps, _mm256_cmpgt_epi32, _mm256_fmadd_ps, _mm256_loadu_ps,
@@ -9,7 +9,7 @@ use std::arch::x86_64::{
     _mm256_setr_epi32, _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
 };
 
-use super::packed::{MicroKernel, Panel, Tile};
+use super::packed::{MAX_MR, MicroKernel, Panel, Tile};
 
 /// The AVX2 + FMA kernel.
 pub(crate) struct Avx2;
@@ -37,6 +37,11 @@ impl MicroKernel for Avx2 {
     unsafe fn transpose(src: *const f32, src_stride: usize, dst: *mut f32, dst_stride: usize) {
         // SAFETY: the caller's guarantee.
         unsafe { transpose8(src, src_stride, dst, dst_stride) }
+    }
+
+    unsafe fn pack_a_block(rows: &[*const f32; MAX_MR], dst: *mut f32) {
+        // SAFETY: the caller's guarantee.
+        unsafe { pack_a_block8(rows, dst) }
     }
 }
 
@@ -99,15 +104,40 @@ unsafe fn kernel<const ROWS: usize>(kc: usize, a: *const f32, b: Panel, c: *mut 
 }
 
 /// Writes the transpose of the 8 × 8 block whose row `i` is the 8 values from
-/// `src + i · src_stride` to the 8 rows from `dst + j · dst_stride`: three rounds of
-/// shuffles, 24 in all, instead of 64 scalar loads and stores.
+/// `src + i · src_stride` to the 8 rows from `dst + j · dst_stride`.
 ///
 /// # Safety
 /// AVX2 is available; both blocks lie inside their buffers.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn transpose8(src: *const f32, src_stride: usize, dst: *mut f32, dst_stride: usize) {
     // SAFETY: the caller's guarantee covers the 8 rows read.
-    let r: [__m256; 8] = std::array::from_fn(|i| unsafe { _mm256_loadu_ps(src.add(i * src_stride)) });
+    let rows: [__m256; 8] = std::array::from_fn(|i| unsafe { _mm256_loadu_ps(src.add(i * src_stride)) });
+    for (j, column) in transposed8(rows).into_iter().enumerate() {
+        // SAFETY: the caller's guarantee covers the 8 rows written.
+        unsafe { _mm256_storeu_ps(dst.add(j * dst_stride), column) };
+    }
+}
+
+/// Packs 8 steps of a 6-row panel of `A`: the 8 × 8 transpose of the rows (the last repeated
+/// twice), of which each column's first 6 values are stored.
+///
+/// # Safety
+/// AVX2 is available; the first 6 pointers are valid for 8 reads, `dst` for 8 × 6 writes.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pack_a_block8(rows: &[*const f32; MAX_MR], dst: *mut f32) {
+    // SAFETY: the caller's guarantee covers the 6 rows read.
+    let r: [__m256; 8] = std::array::from_fn(|i| unsafe { _mm256_loadu_ps(rows[i.min(Avx2::MR - 1)]) });
+    let first_6 = first_lanes(Avx2::MR);
+    for (p, column) in transposed8(r).into_iter().enumerate() {
+        // SAFETY: the caller's guarantee covers the 8 × 6 values written.
+        unsafe { _mm256_maskstore_ps(dst.add(p * Avx2::MR), first_6, column) };
+    }
+}
+
+/// The transpose of 8 vectors of 8: three rounds of shuffles, 24 in all, instead of 64 scalar
+/// loads and stores.
+#[target_feature(enable = "avx2,fma")]
+fn transposed8(r: [__m256; 8]) -> [__m256; 8] {
     // Interleave pairs of rows, then pairs of pairs, within each 128-bit lane.
     let t: [__m256; 8] = std::array::from_fn(|i| {
         let (a, b) = (r[i & !1], r[i | 1]);
@@ -119,12 +149,10 @@ unsafe fn transpose8(src: *const f32, src_stride: usize, dst: *mut f32, dst_stri
         if i % 2 == 0 { _mm256_shuffle_ps::<0x44>(a, b) } else { _mm256_shuffle_ps::<0xEE>(a, b) }
     });
     // Then the 128-bit lanes, between rows 4 apart.
-    for i in 0..8 {
+    std::array::from_fn(|i| {
         let (a, b) = (r[i % 4], r[4 + i % 4]);
-        let row = if i < 4 { _mm256_permute2f128_ps::<0x20>(a, b) } else { _mm256_permute2f128_ps::<0x31>(a, b) };
-        // SAFETY: the caller's guarantee covers the 8 rows written.
-        unsafe { _mm256_storeu_ps(dst.add(i * dst_stride), row) };
-    }
+        if i < 4 { _mm256_permute2f128_ps::<0x20>(a, b) } else { _mm256_permute2f128_ps::<0x31>(a, b) }
+    })
 }
 
 #[cfg(test)]

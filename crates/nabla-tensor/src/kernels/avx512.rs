@@ -8,7 +8,7 @@ use std::arch::x86_64::{
     _mm512_unpacklo_ps,
 };
 
-use super::packed::{MicroKernel, Panel, Tile};
+use super::packed::{MAX_MR, MicroKernel, Panel, Tile};
 
 /// The AVX-512F kernel.
 pub(crate) struct Avx512;
@@ -36,18 +36,49 @@ impl MicroKernel for Avx512 {
         // SAFETY: the caller's guarantee.
         unsafe { transpose16(src, src_stride, dst, dst_stride) }
     }
+
+    unsafe fn pack_a_block(rows: &[*const f32; MAX_MR], dst: *mut f32) {
+        // SAFETY: the caller's guarantee.
+        unsafe { pack_a_block16(rows, dst) }
+    }
 }
 
 /// Writes the transpose of the 16 × 16 block whose row `i` is the 16 values from
-/// `src + i · src_stride` to the 16 rows from `dst + j · dst_stride`: four rounds of
-/// shuffles, 64 in all, instead of 256 scalar loads and stores.
+/// `src + i · src_stride` to the 16 rows from `dst + j · dst_stride`.
 ///
 /// # Safety
 /// AVX-512F is available; both blocks lie inside their buffers.
 #[target_feature(enable = "avx512f")]
 unsafe fn transpose16(src: *const f32, src_stride: usize, dst: *mut f32, dst_stride: usize) {
     // SAFETY: the caller's guarantee covers the 16 rows read.
-    let r: [__m512; 16] = std::array::from_fn(|i| unsafe { _mm512_loadu_ps(src.add(i * src_stride)) });
+    let rows: [__m512; 16] = std::array::from_fn(|i| unsafe { _mm512_loadu_ps(src.add(i * src_stride)) });
+    for (j, column) in transposed16(rows).into_iter().enumerate() {
+        // SAFETY: the caller's guarantee covers the 16 rows written.
+        unsafe { _mm512_storeu_ps(dst.add(j * dst_stride), column) };
+    }
+}
+
+/// Packs 16 steps of a 14-row panel of `A`: the 16 × 16 transpose of the rows (the last
+/// repeated twice), of which each column's first 14 values are stored.
+///
+/// # Safety
+/// AVX-512F is available; the first 14 pointers are valid for 16 reads, `dst` for 16 × 14
+/// writes.
+#[target_feature(enable = "avx512f")]
+unsafe fn pack_a_block16(rows: &[*const f32; MAX_MR], dst: *mut f32) {
+    // SAFETY: the caller's guarantee covers the 14 rows read.
+    let r: [__m512; 16] = std::array::from_fn(|i| unsafe { _mm512_loadu_ps(rows[i.min(Avx512::MR - 1)]) });
+    const FIRST_14: u16 = (1 << Avx512::MR) - 1;
+    for (p, column) in transposed16(r).into_iter().enumerate() {
+        // SAFETY: the caller's guarantee covers the 16 × 14 values written.
+        unsafe { _mm512_mask_storeu_ps(dst.add(p * Avx512::MR), FIRST_14, column) };
+    }
+}
+
+/// The transpose of 16 vectors of 16 (element `j` of vector `i` becomes element `i` of vector
+/// `j`): four rounds of shuffles, 64 in all, instead of 256 scalar loads and stores.
+#[target_feature(enable = "avx512f")]
+fn transposed16(r: [__m512; 16]) -> [__m512; 16] {
     // Interleave pairs of rows, then pairs of pairs, within each 128-bit lane.
     let t: [__m512; 16] = std::array::from_fn(|i| {
         let (a, b) = (r[i & !1], r[i | 1]);
@@ -64,16 +95,10 @@ unsafe fn transpose16(src: *const f32, src_stride: usize, dst: *mut f32, dst_str
         let (a, b) = (r[base + i % 4], r[base + 4 + i % 4]);
         if i % 8 < 4 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xDD>(a, b) }
     });
-    for (i, row) in (0..16)
-        .map(|i| {
-            let (a, b) = (t[i % 8], t[8 + i % 8]);
-            if i < 8 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xDD>(a, b) }
-        })
-        .enumerate()
-    {
-        // SAFETY: the caller's guarantee covers the 16 rows written.
-        unsafe { _mm512_storeu_ps(dst.add(i * dst_stride), row) };
-    }
+    std::array::from_fn(|i| {
+        let (a, b) = (t[i % 8], t[8 + i % 8]);
+        if i < 8 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xDD>(a, b) }
+    })
 }
 
 /// The micro-kernel: `C[tile] (+)= Ã · B̃` for one packed `A` panel and one `B` panel, over

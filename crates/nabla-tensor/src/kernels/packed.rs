@@ -42,6 +42,14 @@ pub(crate) trait MicroKernel {
     /// # Safety
     /// The CPU runs this kernel; both blocks lie inside their buffers.
     unsafe fn transpose(src: *const f32, src_stride: usize, dst: *mut f32, dst_stride: usize);
+
+    /// Packs `BLOCK` steps of `k` of a whole panel of a row-major `A`: `dst[p · MR + i]` is
+    /// `rows[i][p]` for `p` in `0..BLOCK` and `i` in `0..MR`, a transpose in registers.
+    ///
+    /// # Safety
+    /// The CPU runs this kernel; the first `MR` pointers of `rows` are valid for `BLOCK`
+    /// reads each, and `dst` for `BLOCK · MR` writes.
+    unsafe fn pack_a_block(rows: &[*const f32; MAX_MR], dst: *mut f32);
 }
 
 /// Up to this many rows of `C`, a row-major `B` is read in place rather than packed: packing
@@ -55,7 +63,7 @@ fn direct_b_rows<K: MicroKernel>() -> usize {
 /// The most columns of any kernel's panel (arrays of per-column pointers are this long).
 const MAX_NR: usize = 32;
 /// The most rows of any kernel's panel.
-const MAX_MR: usize = 14;
+pub(crate) const MAX_MR: usize = 14;
 
 /// A read-only matrix in memory: element `(i, j)` is at `ptr + i·rs + j·cs`.
 #[derive(Clone, Copy)]
@@ -366,10 +374,19 @@ unsafe fn pack_a<K: MicroKernel>(mc: usize, kc: usize, a: View, packed: &mut [f3
         if height < mr {
             dst.fill(0.0);
         }
-        // Column by column, reading the panel's rows side by side (MR sequential streams).
         // SAFETY: rows `i0..i0 + height` start inside the block.
         let rows: [*const f32; MAX_MR] = std::array::from_fn(|i| unsafe { a.ptr.add((i0 + i.min(height - 1)) * a.rs) });
-        for (p, column) in dst.chunks_exact_mut(mr).enumerate() {
+        // A whole panel of a row-major `A` (a linear layer's input, a gradient in backward): in
+        // square blocks, transposed in registers.
+        let side = K::BLOCK;
+        let blocked = if a.cs == 1 && height == mr { kc / side * side } else { 0 };
+        for p0 in (0..blocked).step_by(side) {
+            // SAFETY: steps `p0..p0 + BLOCK` of the panel's rows lie inside the block, and the
+            // panel's values `p0 · MR..(p0 + BLOCK) · MR` inside `dst`.
+            unsafe { K::pack_a_block(&rows.map(|row| row.add(p0)), dst[p0 * mr..].as_mut_ptr()) };
+        }
+        // The rest column by column, reading the panel's rows side by side (MR sequential streams).
+        for (p, column) in dst.chunks_exact_mut(mr).enumerate().skip(blocked) {
             for (value, row) in column[..height].iter_mut().zip(&rows) {
                 // SAFETY: (row, p) lies inside the block.
                 *value = unsafe { *row.add(p * a.cs) };
