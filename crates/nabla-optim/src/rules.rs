@@ -242,44 +242,80 @@ fn sgd(c: SgdConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]]
 fn adam(c: AdamConfig, lr: f64, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]], step: u64, decoupled: bool) {
     let (beta1, beta2) = c.betas;
     let bias_correction1 = 1.0 - beta1.powi(step as i32);
-    let bias_correction2_sqrt = (1.0 - beta2.powi(step as i32)).sqrt() as f32;
-    let step_size = (lr / bias_correction1) as f32;
-    let decay = (1.0 - lr * c.weight_decay) as f32;
-    let (one_minus_beta1, one_minus_beta2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
-    let (beta2, weight_decay, eps) = (beta2 as f32, c.weight_decay as f32, c.eps as f32);
+    let constants = AdamStep {
+        bias_correction2_sqrt: (1.0 - beta2.powi(step as i32)).sqrt() as f32,
+        step_size: (lr / bias_correction1) as f32,
+        decay: if decoupled { (1.0 - lr * c.weight_decay) as f32 } else { 1.0 },
+        l2: if decoupled { 0.0 } else { c.weight_decay as f32 },
+        one_minus_beta1: (1.0 - beta1) as f32,
+        one_minus_beta2: (1.0 - beta2) as f32,
+        beta2: beta2 as f32,
+        eps: c.eps as f32,
+    };
     let n = p.len();
     let (m, rest) = slots.split_at_mut(1);
     let (v, vmax) = rest.split_at_mut(1);
     let (g, m, v) = (&g[..n], &mut m[0][..n], &mut v[0][..n]);
-    let l2 = !decoupled && c.weight_decay != 0.0;
-    // One moment update and parameter step, in PyTorch's order of operations.
-    let update = |w: &mut f32, grad: f32, m: &mut f32, v: &mut f32, vmax: Option<&mut f32>| {
-        if decoupled {
-            *w *= decay;
-        }
-        let grad = if l2 { grad + weight_decay * *w } else { grad };
-        // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-        *m += one_minus_beta1 * (grad - *m);
-        *v = *v * beta2 + one_minus_beta2 * grad * grad;
-        let second = match vmax {
-            Some(vmax) => {
-                *vmax = vmax.max(*v);
-                *vmax
-            }
-            None => *v,
-        };
-        let denom = second.sqrt() / bias_correction2_sqrt + eps;
-        *w += -step_size * *m / denom;
-    };
-    // Zipped slices, with AMSGrad decided once: the loop has no bounds checks and vectorises.
-    let moments = p.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));
     if c.amsgrad {
-        for (((w, &grad), (m, v)), vmax) in moments.zip(vmax[0][..n].iter_mut()) {
-            update(w, grad, m, v, Some(vmax));
-        }
+        adam_amsgrad_loop(p, g, m, v, &mut vmax[0][..n], constants);
     } else {
-        for ((w, &grad), (m, v)) in moments {
-            update(w, grad, m, v, None);
+        adam_loop(p, g, m, v, constants);
+    }
+}
+
+/// The constants of one Adam step, for its loops.
+#[derive(Clone, Copy)]
+struct AdamStep {
+    bias_correction2_sqrt: f32,
+    step_size: f32,
+    /// AdamW's decoupled decay factor (1 for Adam).
+    decay: f32,
+    /// Adam's L2 weight decay added to the gradient (0 for AdamW).
+    l2: f32,
+    one_minus_beta1: f32,
+    one_minus_beta2: f32,
+    beta2: f32,
+    eps: f32,
+}
+
+impl AdamStep {
+    /// One moment update and parameter step, in PyTorch's order of operations, with `second`
+    /// choosing the second moment that divides (`v`, or AMSGrad's running maximum).
+    #[inline(always)]
+    fn update(self, w: &mut f32, grad: f32, m: &mut f32, v: &mut f32, second: impl FnOnce(f32) -> f32) {
+        // The same for every element: the compiler decides each once, outside the loop.
+        if self.decay != 1.0 {
+            *w *= self.decay;
+        }
+        let grad = if self.l2 != 0.0 { grad + self.l2 * *w } else { grad };
+        // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+        *m += self.one_minus_beta1 * (grad - *m);
+        *v = *v * self.beta2 + self.one_minus_beta2 * grad * grad;
+        let denom = second(*v).sqrt() / self.bias_correction2_sqrt + self.eps;
+        *w += -self.step_size * *m / denom;
+    }
+}
+
+nabla_tensor::wide_kernel! {
+    /// Adam's step over zipped slices (no bounds checks), compiled per instruction set: the
+    /// square roots and divisions run in whole vectors (the baseline build ran them four at a
+    /// time, 19% of W2).
+    fn adam_loop(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], constants: AdamStep) {
+        for ((w, &grad), (m, v)) in p.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut())) {
+            constants.update(w, grad, m, v, |v| v);
+        }
+    }
+}
+
+nabla_tensor::wide_kernel! {
+    /// [`adam_loop`] with AMSGrad's running maximum of the second moment in `vmax`.
+    fn adam_amsgrad_loop(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], vmax: &mut [f32], constants: AdamStep) {
+        let moments = p.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));
+        for (((w, &grad), (m, v)), vmax) in moments.zip(vmax.iter_mut()) {
+            constants.update(w, grad, m, v, |v| {
+                *vmax = vmax.max(v);
+                *vmax
+            });
         }
     }
 }
