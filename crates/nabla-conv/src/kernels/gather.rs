@@ -292,9 +292,10 @@ mod avx512 {
 mod avx2 {
     use std::arch::x86_64::{
         __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_si256, _mm256_castpd_ps, _mm256_castps_pd,
-        _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_mask_i32gather_ps, _mm256_maskload_ps, _mm256_maskstore_ps,
-        _mm256_mullo_epi32, _mm256_permute2f128_ps, _mm256_permute4x64_pd, _mm256_set1_epi32, _mm256_setr_epi32,
-        _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
+        _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_loadu_ps, _mm256_mask_i32gather_ps, _mm256_maskload_ps,
+        _mm256_maskstore_ps, _mm256_mullo_epi32, _mm256_permute2f128_ps, _mm256_permute4x64_pd, _mm256_set1_epi32,
+        _mm256_setr_epi32, _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps,
+        _mm256_unpacklo_ps,
     };
 
     use super::Round;
@@ -321,17 +322,20 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     unsafe fn load(bits: u16, at: *const f32) -> __m256 {
         // SAFETY: the caller's guarantee; masked-off lanes are not accessed.
-        unsafe { _mm256_maskload_ps(at, mask(bits)) }
+        unsafe { if bits & 0xFF == 0xFF { _mm256_loadu_ps(at) } else { _mm256_maskload_ps(at, mask(bits)) } }
     }
 
-    /// Stores the lanes of `bits` at `at`.
+    /// Stores the lanes of `bits` at `at`. A whole vector is a plain store: AMD's cores run a
+    /// masked store (`vmaskmovps`) as many micro-ops.
     ///
     /// # Safety
     /// AVX2 is available; the values of the lanes in `bits` are writable.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn store(bits: u16, at: *mut f32, values: __m256) {
         // SAFETY: the caller's guarantee; masked-off lanes are not accessed.
-        unsafe { _mm256_maskstore_ps(at, mask(bits), values) }
+        unsafe {
+            if bits & 0xFF == 0xFF { _mm256_storeu_ps(at, values) } else { _mm256_maskstore_ps(at, mask(bits), values) }
+        }
     }
 
     /// Lanes 0, 2, 4, … of the 16 values `a` then `b`.

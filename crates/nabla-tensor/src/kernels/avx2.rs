@@ -4,7 +4,8 @@
 //! packing a transposed `B` and a row-major `A`.
 
 use std::arch::x86_64::{
-    __m256, __m256i, _MM_HINT_T0, _mm_prefetch, _mm256_add_ps, _mm256_cmpgt_epi32, _mm256_fmadd_ps, _mm256_loadu_ps,
+    __m256, __m256i, _MM_HINT_T0, _mm_castps_pd, _mm_prefetch, _mm_storel_pd, _mm_storeu_ps, _mm256_add_ps,
+    _mm256_castps256_ps128, _mm256_cmpgt_epi32, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_ps,
     _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_permute2f128_ps, _mm256_set1_epi32, _mm256_set1_ps,
     _mm256_setr_epi32, _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
 };
@@ -127,10 +128,19 @@ unsafe fn transpose8(src: *const f32, src_stride: usize, dst: *mut f32, dst_stri
 unsafe fn pack_a_block8(rows: &[*const f32; MAX_MR], dst: *mut f32) {
     // SAFETY: the caller's guarantee covers the 6 rows read.
     let r: [__m256; 8] = std::array::from_fn(|i| unsafe { _mm256_loadu_ps(rows[i.min(Avx2::MR - 1)]) });
-    let first_6 = first_lanes(Avx2::MR);
-    for (p, column) in transposed8(r).into_iter().enumerate() {
-        // SAFETY: the caller's guarantee covers the 8 × 6 values written.
-        unsafe { _mm256_maskstore_ps(dst.add(p * Avx2::MR), first_6, column) };
+    let columns = transposed8(r);
+    // Whole vectors, in order: each writes two values past its column, which the next column
+    // overwrites (AMD's cores run a masked store as many micro-ops). The last column stores
+    // its 6 values alone, as 4 and 2.
+    for (p, &column) in columns[..7].iter().enumerate() {
+        // SAFETY: column `p` < 7 writes values `6p..6p + 8`, inside the 8 × 6 the caller covers.
+        unsafe { _mm256_storeu_ps(dst.add(p * Avx2::MR), column) };
+    }
+    // SAFETY: values `42..48` are the last of the 8 × 6 the caller covers.
+    unsafe {
+        let last = dst.add(7 * Avx2::MR);
+        _mm_storeu_ps(last, _mm256_castps256_ps128(columns[7]));
+        _mm_storel_pd(last.add(4).cast(), _mm_castps_pd(_mm256_extractf128_ps::<1>(columns[7])));
     }
 }
 
