@@ -9,7 +9,9 @@
 //!   per head batch for backward; [`attention_weights`] gives the L×S weights when asked.
 //! - [`MultiheadAttention`] (`nn.MultiheadAttention`): `in_proj_weight`, `in_proj_bias`,
 //!   `out_proj.*`; `batch_first`; key-padding and attention masks; averaged or per-head
-//!   weights as an optional output.
+//!   weights as an optional output. Its heads go through the same fused op, which reads them
+//!   where the input projection left them and writes their outputs side by side, so no
+//!   permuted copies are made.
 //! - [`TransformerEncoderLayer`] and [`TransformerEncoder`] (`nn.TransformerEncoderLayer`,
 //!   `nn.TransformerEncoder`): norm first or last, ReLU or GELU, dropout; a PyTorch state dict
 //!   loads strictly.
