@@ -4,7 +4,9 @@
 //! im2col and col2im were a fifth of W4. With AVX-512 a round is one masked load (stride 1),
 //! two masked loads and a permute (stride 2), or a gather (larger strides); col2im adds back the
 //! same way. With AVX2 a round is two halves of 8 lanes, the masks are vectors, and col2im adds
-//! back larger strides one lane at a time (AVX2 has no scatter).
+//! back larger strides one lane at a time (AVX2 has no scatter). An AVX2 half whose 8-value
+//! window lies inside the slice is loaded, or read and written back, whole: AMD's cores run
+//! `vmaskmovps` as many micro-ops, and on a Zen 1 the masked versions were 29% of W4.
 
 #[cfg(target_arch = "x86_64")]
 use nabla_tensor::isa::{Isa, level};
@@ -291,11 +293,11 @@ mod avx512 {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::{
-        __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_si256, _mm256_castpd_ps, _mm256_castps_pd,
-        _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_loadu_ps, _mm256_mask_i32gather_ps, _mm256_maskload_ps,
-        _mm256_maskstore_ps, _mm256_mullo_epi32, _mm256_permute2f128_ps, _mm256_permute4x64_pd, _mm256_set1_epi32,
-        _mm256_setr_epi32, _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps,
-        _mm256_unpacklo_ps,
+        __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps, _mm256_and_si256, _mm256_blendv_ps,
+        _mm256_castpd_ps, _mm256_castps_pd, _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_loadu_ps,
+        _mm256_mask_i32gather_ps, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_mullo_epi32, _mm256_permute2f128_ps,
+        _mm256_permute4x64_pd, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32, _mm256_setzero_ps,
+        _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
     };
 
     use super::Round;
@@ -315,26 +317,58 @@ mod avx2 {
         if n >= 16 { u16::MAX } else { (1u16 << n) - 1 }
     }
 
-    /// The 8 values at `at` of the lanes in `bits` (0 elsewhere; the others touch no memory).
-    ///
-    /// # Safety
-    /// AVX2 is available; the values of the lanes in `bits` are readable.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn load(bits: u16, at: *const f32) -> __m256 {
-        // SAFETY: the caller's guarantee; masked-off lanes are not accessed.
-        unsafe { if bits & 0xFF == 0xFF { _mm256_loadu_ps(at) } else { _mm256_maskload_ps(at, mask(bits)) } }
+    /// Whether the 8 values from `offset` lie inside a slice of `len` values.
+    fn window_inside(offset: isize, len: usize) -> bool {
+        offset >= 0 && offset as usize + 8 <= len
     }
 
-    /// Stores the lanes of `bits` at `at`. A whole vector is a plain store: AMD's cores run a
-    /// masked store (`vmaskmovps`) as many micro-ops.
+    /// The 8 values at `offset` in the slice of `len` values at `base`, for the lanes in
+    /// `bits` (0 elsewhere). Where the whole window lies inside the slice the load is plain and
+    /// the other lanes are zeroed after it; only a window that crosses the slice's ends loads
+    /// through a mask (`vmaskmovps`, several times slower on AMD's Zen 1).
     ///
     /// # Safety
-    /// AVX2 is available; the values of the lanes in `bits` are writable.
+    /// AVX2 is available; the values of the lanes in `bits` lie inside the slice.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn store(bits: u16, at: *mut f32, values: __m256) {
-        // SAFETY: the caller's guarantee; masked-off lanes are not accessed.
+    unsafe fn load(bits: u16, base: *const f32, len: usize, offset: isize) -> __m256 {
+        let at = base.wrapping_offset(offset);
+        // SAFETY: a plain load reads a window inside the slice (every lane inside it when all
+        // 8 are in `bits`); masked-off lanes of a masked load are not accessed.
         unsafe {
-            if bits & 0xFF == 0xFF { _mm256_storeu_ps(at, values) } else { _mm256_maskstore_ps(at, mask(bits), values) }
+            if bits & 0xFF == 0xFF {
+                _mm256_loadu_ps(at)
+            } else if window_inside(offset, len) {
+                _mm256_and_ps(_mm256_loadu_ps(at), _mm256_castsi256_ps(mask(bits)))
+            } else {
+                _mm256_maskload_ps(at, mask(bits))
+            }
+        }
+    }
+
+    /// Adds `values` to the lanes in `bits` of the 8 values at `offset` in the slice of `len`
+    /// values at `base`, leaving the other lanes' bits as they were. A window inside the slice
+    /// is read and written back whole: `vmaskmovps` stores are many micro-ops on AMD's cores
+    /// (on the Zen 1 they were most of col2im's time).
+    ///
+    /// # Safety
+    /// AVX2 is available; the values of the lanes in `bits` lie inside the slice, which no
+    /// other thread touches.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn add_into(bits: u16, base: *mut f32, len: usize, offset: isize, values: __m256) {
+        let at = base.wrapping_offset(offset);
+        // SAFETY: as in `load`; a whole window writes back the lanes outside `bits` unchanged.
+        unsafe {
+            if bits & 0xFF == 0xFF {
+                _mm256_storeu_ps(at, _mm256_add_ps(_mm256_loadu_ps(at), values));
+            } else if window_inside(offset, len) {
+                // The other lanes add -0.0, which leaves every value as it was. (Blending the
+                // old values with the sums is compiled back into a `vmaskmovps` store.)
+                let added = _mm256_blendv_ps(_mm256_set1_ps(-0.0), values, _mm256_castsi256_ps(mask(bits)));
+                _mm256_storeu_ps(at, _mm256_add_ps(_mm256_loadu_ps(at), added));
+            } else {
+                let mask = mask(bits);
+                _mm256_maskstore_ps(at, mask, _mm256_add_ps(_mm256_maskload_ps(at, mask), values));
+            }
         }
     }
 
@@ -365,34 +399,43 @@ mod avx2 {
     /// As for [`super::gather`], and AVX2 is available.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn gather(plane: &[f32], rounds: &[Round], row: &mut [f32]) {
+        // The rounds cover the row's positions in order up to `covered`, so a half round may
+        // store all 8 lanes below it: the rounds after it write the extra lanes again.
+        let covered = rounds.last().map_or(0, |last| last.at + last.lanes).min(row.len());
+        let (base, len) = (plane.as_ptr(), plane.len());
         let mut i = 0;
         while let Some(round) = rounds.get(i) {
             if round.chain >= 2 {
                 i += super::copy_chain(plane, &rounds[i..], row);
                 continue;
             }
-            let at = plane.as_ptr().wrapping_offset(round.start);
-            let out = row[round.at..round.at + round.lanes].as_mut_ptr();
             for half in 0..round.lanes.div_ceil(8) {
                 let inside = round.inside >> (8 * half);
-                // SAFETY: the loads read only the plane values of inside lanes (as in the
-                // AVX-512 version); the store writes the round's positions of `row`.
+                // SAFETY: the loads read only the plane values of inside lanes, or windows
+                // inside the plane (see `load`); the store writes the round's positions of
+                // `row`, and at most up to `covered`.
                 unsafe {
                     let values = match round.step {
-                        1 => load(inside, at.wrapping_add(8 * half)),
+                        1 => load(inside, base, len, round.start + 8 * half as isize),
                         2 => {
                             let spread = if half == 0 { round.spread.0 } else { round.spread.1 };
-                            let first = at.wrapping_add(16 * half);
-                            evens(load(spread, first), load(spread >> 8, first.wrapping_add(8)))
+                            let first = round.start + 16 * half as isize;
+                            evens(load(spread, base, len, first), load(spread >> 8, base, len, first + 8))
                         }
                         _ => _mm256_mask_i32gather_ps::<4>(
                             _mm256_setzero_ps(),
-                            plane.as_ptr(),
+                            base,
                             offsets(round, half),
                             _mm256_castsi256_ps(mask(inside)),
                         ),
                     };
-                    store(lanes(round.lanes - 8 * half), out.add(8 * half), values);
+                    let (at, lanes_left) = (round.at + 8 * half, round.lanes - 8 * half);
+                    let out = row.as_mut_ptr().add(at);
+                    if lanes_left >= 8 || at + 8 <= covered {
+                        _mm256_storeu_ps(out, values);
+                    } else {
+                        _mm256_maskstore_ps(out, mask(lanes(lanes_left)), values);
+                    }
                 }
             }
             i += 1;
@@ -403,27 +446,26 @@ mod avx2 {
     /// As for [`super::scatter_add`], and AVX2 is available.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn scatter_add(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
+        let (base, len) = (plane.as_mut_ptr(), plane.len());
         for round in rounds {
             if round.step > 2 {
                 for (position, read) in round.reads() {
                     if let Some(at) = read {
                         // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
-                        unsafe { *plane.get_unchecked_mut(at) += row[position] };
+                        unsafe { *base.add(at) += row[position] };
                     }
                 }
                 continue;
             }
-            let values = row[round.at..round.at + round.lanes].as_ptr();
-            let at = plane.as_mut_ptr().wrapping_offset(round.start);
             for half in 0..round.lanes.div_ceil(8) {
                 let inside = round.inside >> (8 * half);
-                // SAFETY: the plane's loads and stores touch only the values of inside lanes
-                // (as in `gather`), all different, so no lane's sum overwrites another's.
+                // SAFETY: the loads of `row` read the round's positions or a window inside
+                // `row`; the plane's read-modify-writes change only the values of inside lanes
+                // (see `add_into`), all different, so no lane's sum overwrites another's.
                 unsafe {
-                    let added = load(inside, values.add(8 * half));
+                    let added = load(inside, row.as_ptr(), row.len(), (round.at + 8 * half) as isize);
                     if round.step == 1 {
-                        let plane_at = at.wrapping_add(8 * half);
-                        store(inside, plane_at, _mm256_add_ps(load(inside, plane_at), added));
+                        add_into(inside, base, len, round.start + 8 * half as isize, added);
                         continue;
                     }
                     // Value i to plane value 2i: interleave with zeros, then put the 128-bit
@@ -431,15 +473,9 @@ mod avx2 {
                     let zero = _mm256_setzero_ps();
                     let (low, high) = (_mm256_unpacklo_ps(added, zero), _mm256_unpackhi_ps(added, zero));
                     let spread = if half == 0 { round.spread.0 } else { round.spread.1 };
-                    let first = at.wrapping_add(16 * half);
-                    for (part, spread_values) in
-                        [_mm256_permute2f128_ps::<0x20>(low, high), _mm256_permute2f128_ps::<0x31>(low, high)]
-                            .into_iter()
-                            .enumerate()
-                    {
-                        let (bits, part_at) = (spread >> (8 * part), first.wrapping_add(8 * part));
-                        store(bits, part_at, _mm256_add_ps(load(bits, part_at), spread_values));
-                    }
+                    let first = round.start + 16 * half as isize;
+                    add_into(spread, base, len, first, _mm256_permute2f128_ps::<0x20>(low, high));
+                    add_into(spread >> 8, base, len, first + 8, _mm256_permute2f128_ps::<0x31>(low, high));
                 }
             }
         }
@@ -464,8 +500,9 @@ mod tests {
         let plane: Vec<f32> = (0..400).map(|i| i as f32 * 0.25 - 9.0).collect();
         // Distinct plane values throughout (as col2im needs): stride 1 with padding either side,
         // stride 2 short and whole, stride 3, an all-padding round, a chain of three whole
-        // rounds and a short one after it, a stride-3 round past 8 lanes, and a stride-1 round
-        // with padding in its second 8 lanes.
+        // rounds and a short one after it, a stride-3 round past 8 lanes, a stride-1 round
+        // with padding in its second 8 lanes, and a stride-2 and a stride-1 round whose last
+        // 8-value windows cross the plane's end.
         let all = [
             Round::new(0, 16, !1, -1, 1),
             Round::new(16, 7, 0b011_1110, 15, 2),
@@ -479,13 +516,18 @@ mod tests {
             Round::new(113, 9, 0b1_1111_1111, 248, 1),
             Round::new(122, 12, 0b1111_0111_1110, 300, 3),
             Round::new(134, 16, 0x7EFF, 340, 1),
+            Round::new(150, 7, 0b111_1111, 386, 2),
+            Round::new(157, 5, 0b1_1111, 395, 1),
         ];
-        let len = 150;
+        let len = 162;
         for count in [1, 2, 3, 5, 7, 8, all.len()] {
             let mut rounds = all[..count].to_vec();
             Round::link(&mut rounds);
             if count == all.len() {
-                assert_eq!(rounds.iter().map(|r| r.chain).collect::<Vec<_>>(), [0, 0, 0, 0, 0, 0, 4, 3, 2, 0, 0, 0]);
+                assert_eq!(
+                    rounds.iter().map(|r| r.chain).collect::<Vec<_>>(),
+                    [0, 0, 0, 0, 0, 0, 4, 3, 2, 0, 0, 0, 0, 0]
+                );
             }
             let rounds = &rounds[..];
             let want = expected(&plane, rounds, len);
