@@ -60,20 +60,61 @@ fn channel_sums(a: &[f32], b: &[f32], dims: Dims) -> (Vec<f64>, Vec<f64>) {
 fn per_channel_affine(u: &[f32], v: &[f32], coefficients: &[(f32, f32, f32)], dims: Dims) -> Vec<f32> {
     let (channels, spread) = (dims.channels, dims.spread);
     let mut out = buffers::buffer(u.len());
+    if spread == 1 {
+        // `[N, C]` (a layer's features): a run crosses the channels, whose coefficients lie
+        // side by side. Run by run of one value each, with a division to find each value's
+        // channel, W4's batch norm over 6,272 features was 3% of its time on an AVX2 Zen 1.
+        let mut columns = (Vec::with_capacity(channels), Vec::with_capacity(channels), Vec::with_capacity(channels));
+        for &(alpha, beta, gamma) in coefficients {
+            columns.0.push(alpha);
+            columns.1.push(beta);
+            columns.2.push(gamma);
+        }
+        let (alphas, betas, gammas) = &columns;
+        fill_in_parallel(&mut out, |start, part| {
+            let mut done = 0;
+            while done < part.len() {
+                let (at, channel) = (start + done, (start + done) % channels);
+                let run = (channels - channel).min(part.len() - done);
+                let (u, v) = (&u[at..at + run], &v[at..at + run]);
+                let coefficients = (&alphas[channel..], &betas[channel..], &gammas[channel..]);
+                affine_across_channels(&mut part[done..done + run], u, v, coefficients);
+                done += run;
+            }
+        });
+        return out;
+    }
     fill_in_parallel(&mut out, |start, part| {
         let mut at = start;
         while at - start < part.len() {
             let channel = (at / spread) % channels;
-            let (alpha, beta, gamma) = coefficients[channel];
             let run = (spread - at % spread).min(part.len() - (at - start));
             let slot = at - start..at - start + run;
-            for ((o, &x), &y) in part[slot].iter_mut().zip(&u[at..at + run]).zip(&v[at..at + run]) {
-                *o = alpha * x + beta * y + gamma;
-            }
+            affine_within_channel(&mut part[slot], &u[at..at + run], &v[at..at + run], coefficients[channel]);
             at += run;
         }
     });
     out
+}
+
+nabla_tensor::wide_kernel! {
+    /// `out = α·u + β·v + γ` over a run of one channel's values.
+    fn affine_within_channel(out: &mut [f32], u: &[f32], v: &[f32], coefficients: (f32, f32, f32)) {
+        let (alpha, beta, gamma) = coefficients;
+        for ((o, &x), &y) in out.iter_mut().zip(u).zip(v) {
+            *o = alpha * x + beta * y + gamma;
+        }
+    }
+}
+
+nabla_tensor::wide_kernel! {
+    /// `out[i] = α[i]·u[i] + β[i]·v[i] + γ[i]` over a run of consecutive channels.
+    fn affine_across_channels(out: &mut [f32], u: &[f32], v: &[f32], coefficients: (&[f32], &[f32], &[f32])) {
+        let (alphas, betas, gammas) = coefficients;
+        for ((((o, &x), &y), &alpha), (&beta, &gamma)) in out.iter_mut().zip(u).zip(v).zip(alphas).zip(betas.iter().zip(gammas)) {
+            *o = alpha * x + beta * y + gamma;
+        }
+    }
 }
 
 /// A batch's per-channel mean and biased variance, what batch normalisation uses in training.
