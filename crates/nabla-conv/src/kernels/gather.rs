@@ -116,7 +116,9 @@ impl Round {
     }
 }
 
-/// `row[p] = plane[…]` for every position of each round.
+/// `row[p] = plane[…]` for every position of each round. The rounds cover consecutive
+/// positions in order (as [`Round::cover`] makes them): the AVX2 version may write a short
+/// round's vector whole, over positions of the rounds after it, which then write their own.
 ///
 /// # Safety
 /// Every inside lane of every round reads inside `plane`, and `row` holds every round's
