@@ -56,42 +56,49 @@ fn channel_sums(a: &[f32], b: &[f32], dims: Dims) -> (Vec<f64>, Vec<f64>) {
     sums.into_iter().unzip()
 }
 
+/// Per channel `c`, the coefficients of `α[c]·u + β[c]·v + γ[c]`, each kind in an array of its
+/// own so that a run across channels reads them as vectors.
+struct Affine {
+    alpha: Vec<f32>,
+    beta: Vec<f32>,
+    gamma: Vec<f32>,
+}
+
+impl FromIterator<(f32, f32, f32)> for Affine {
+    fn from_iter<I: IntoIterator<Item = (f32, f32, f32)>>(channels: I) -> Affine {
+        let mut affine = Affine { alpha: Vec::new(), beta: Vec::new(), gamma: Vec::new() };
+        for (alpha, beta, gamma) in channels {
+            affine.alpha.push(alpha);
+            affine.beta.push(beta);
+            affine.gamma.push(gamma);
+        }
+        affine
+    }
+}
+
 /// `out = α[c]·u + β[c]·v + γ[c]` element by element, `c` being each element's channel.
-fn per_channel_affine(u: &[f32], v: &[f32], coefficients: &[(f32, f32, f32)], dims: Dims) -> Vec<f32> {
+fn per_channel_affine(u: &[f32], v: &[f32], affine: &Affine, dims: Dims) -> Vec<f32> {
     let (channels, spread) = (dims.channels, dims.spread);
     let mut out = buffers::buffer(u.len());
-    if spread == 1 {
-        // `[N, C]` (a layer's features): a run crosses the channels, whose coefficients lie
-        // side by side. Run by run of one value each, with a division to find each value's
-        // channel, W4's batch norm over 6,272 features was 3% of its time on an AVX2 Zen 1.
-        let mut columns = (Vec::with_capacity(channels), Vec::with_capacity(channels), Vec::with_capacity(channels));
-        for &(alpha, beta, gamma) in coefficients {
-            columns.0.push(alpha);
-            columns.1.push(beta);
-            columns.2.push(gamma);
-        }
-        let (alphas, betas, gammas) = &columns;
-        fill_in_parallel(&mut out, |start, part| {
-            let mut done = 0;
-            while done < part.len() {
-                let (at, channel) = (start + done, (start + done) % channels);
+    fill_in_parallel(&mut out, |start, part| {
+        let mut done = 0;
+        while done < part.len() {
+            let at = start + done;
+            let channel = (at / spread) % channels;
+            if spread == 1 {
+                // `[N, C]` (a layer's features): a run crosses the channels. One value per run,
+                // with a division to find its channel, W4's batch norm over 6,272 features was
+                // 3% of its time on the AVX2-only Zen 1.
                 let run = (channels - channel).min(part.len() - done);
-                let (u, v) = (&u[at..at + run], &v[at..at + run]);
-                let coefficients = (&alphas[channel..], &betas[channel..], &gammas[channel..]);
-                affine_across_channels(&mut part[done..done + run], u, v, coefficients);
+                let coefficients = (&affine.alpha[channel..], &affine.beta[channel..], &affine.gamma[channel..]);
+                affine_across_channels(&mut part[done..done + run], &u[at..at + run], &v[at..at + run], coefficients);
+                done += run;
+            } else {
+                let run = (spread - at % spread).min(part.len() - done);
+                let coefficients = (affine.alpha[channel], affine.beta[channel], affine.gamma[channel]);
+                affine_within_channel(&mut part[done..done + run], &u[at..at + run], &v[at..at + run], coefficients);
                 done += run;
             }
-        });
-        return out;
-    }
-    fill_in_parallel(&mut out, |start, part| {
-        let mut at = start;
-        while at - start < part.len() {
-            let channel = (at / spread) % channels;
-            let run = (spread - at % spread).min(part.len() - (at - start));
-            let slot = at - start..at - start + run;
-            affine_within_channel(&mut part[slot], &u[at..at + run], &v[at..at + run], coefficients[channel]);
-            at += run;
         }
     });
     out
@@ -174,14 +181,14 @@ impl Op for BatchNormOp {
         let weights = Self::weights(inputs.get(1).copied(), dims.channels);
         let biases = inputs.get(2).map_or_else(|| vec![0.0; dims.channels], |b| contiguous(b).into_owned());
         // y = x · scale + shift, with scale = w / σ and shift = b − mean · scale.
-        let coefficients: Vec<(f32, f32, f32)> = self
+        let affine: Affine = self
             .inverse_std()
             .zip(&weights)
             .zip(&biases)
             .zip(&self.statistics.mean)
             .map(|(((inv_std, w), b), mean)| (w * inv_std, 0.0, b - mean * w * inv_std))
             .collect();
-        let y = per_channel_affine(&x, &x, &coefficients, dims);
+        let y = per_channel_affine(&x, &x, &affine, dims);
         Ok(Data::from_shape_vec(IxDyn(inputs[0].shape()), y).expect("the input's shape"))
     }
 
@@ -203,7 +210,7 @@ impl Op for BatchNormOp {
             .unzip();
         let dx = ctx.needs_grad[0].then(|| {
             // dx = w/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), affine in dy and x per channel.
-            let coefficients: Vec<(f32, f32, f32)> = self
+            let affine: Affine = self
                 .inverse_std()
                 .zip(&weights)
                 .zip(sum_dy.iter().zip(&sum_dy_xhat))
@@ -214,7 +221,7 @@ impl Op for BatchNormOp {
                     (k, slope, -k * sdy / count - slope * mean)
                 })
                 .collect();
-            let values = per_channel_affine(&dy, &x, &coefficients, dims);
+            let values = per_channel_affine(&dy, &x, &affine, dims);
             Data::from_shape_vec(IxDyn(ctx.inputs[0].shape()), values).expect("the input's shape")
         });
         let per_channel = |values: Vec<f32>| Data::from_shape_vec(IxDyn(&[dims.channels]), values).expect("C");

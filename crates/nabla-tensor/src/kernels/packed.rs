@@ -293,20 +293,19 @@ unsafe fn pack_b<K: MicroKernel>(kc: usize, nc: usize, b: View, packed: &mut [f3
         if only_partial && width == nr {
             continue;
         }
-        if b.cs == 1 && width == nr {
-            // Whole rows: copies of a length known when compiling, inlined as vector moves (a
-            // call to `memmove` for each row's 64 bytes was 5% of W7 on an AVX2-only Zen 1).
-            for (p, row) in dst.chunks_exact_mut(nr).enumerate() {
-                // SAFETY: row `p`, columns `j0..j0 + NR` lie inside the block.
-                let src = unsafe { std::slice::from_raw_parts(b.ptr.add(p * b.rs + j0), K::NR) };
-                row[..K::NR].copy_from_slice(src);
-            }
-        } else if b.cs == 1 {
+        if b.cs == 1 {
             for (p, row) in dst.chunks_exact_mut(nr).enumerate() {
                 // SAFETY: row `p`, columns `j0..j0 + width` lie inside the block.
                 let src = unsafe { std::slice::from_raw_parts(b.ptr.add(p * b.rs + j0), width) };
-                row[..width].copy_from_slice(src);
-                row[width..].fill(0.0);
+                if width == K::NR {
+                    // A whole row: a copy of a length known when compiling, inlined as vector
+                    // moves (a call to `memmove` for each row's 64 bytes was 5% of W7 on the
+                    // AVX2-only Zen 1).
+                    row[..K::NR].copy_from_slice(&src[..K::NR]);
+                } else {
+                    row[..width].copy_from_slice(src);
+                    row[width..].fill(0.0);
+                }
             }
         } else {
             if width < nr {
