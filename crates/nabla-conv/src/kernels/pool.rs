@@ -6,6 +6,7 @@ use nabla_tensor::buffers;
 use nabla_tensor::elementwise::zeros_written;
 use nabla_tensor::{BackwardContext, Data, Op, Result};
 use rayon::prelude::*;
+use std::hint::select_unpredictable;
 
 /// Which pooling, with the windows each output position reads (flat indices into an input
 /// plane) and the divisor of an average.
@@ -18,6 +19,51 @@ pub(crate) struct Windows {
     starts: Vec<usize>,
     /// Per window: divide the sum by this (average pools); unused for max.
     divisors: Vec<f32>,
+    /// Sliding windows without padding, which max pooling walks row by row instead of
+    /// through `cells`.
+    grid: Option<Grid>,
+}
+
+/// Sliding windows that all lie inside a plane `width` values wide.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    width: usize,
+    out_width: usize,
+    kernel: (usize, usize),
+    stride: (usize, usize),
+    dilation: (usize, usize),
+}
+
+impl Grid {
+    /// Max pooling of one plane, a row of outputs at a time: each cell of the window in
+    /// turn is compared with the running maximum of every window of the row. The first
+    /// largest value wins and a NaN wins and stays, as through the table; the comparisons are
+    /// selects across the row, not a branch per window on which value is larger (which the
+    /// CPU mispredicts: the table's loop took about 16% of W3 on a Zen 3).
+    fn max(&self, input: &[f32], out: &mut [f32], arg: &mut [usize]) {
+        let (kernel, stride, dilation) = (self.kernel, self.stride, self.dilation);
+        let rows = out.chunks_exact_mut(self.out_width).zip(arg.chunks_exact_mut(self.out_width));
+        for (oh, (out, arg)) in rows.enumerate() {
+            for ki in 0..kernel.0 {
+                for kj in 0..kernel.1 {
+                    let start = (oh * stride.0 + ki * dilation.0) * self.width + kj * dilation.1;
+                    let cells = input[start..].iter().step_by(stride.1).zip((start..).step_by(stride.1));
+                    let running = out.iter_mut().zip(arg.iter_mut());
+                    if ki == 0 && kj == 0 {
+                        running.zip(cells).for_each(|((top, best), (&value, at))| (*top, *best) = (value, at));
+                    } else {
+                        for ((top, best), (&value, at)) in running.zip(cells) {
+                            let take = ((value > *top) | value.is_nan()) & !top.is_nan();
+                            *best = select_unpredictable(take, at, *best);
+                            // Read back, not selected: a select of two floats is compiled to a
+                            // branch, even on their bits.
+                            *top = input[*best];
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Windows {
@@ -55,6 +101,8 @@ impl Windows {
                 windows.close((kernel.0 * kernel.1) as f32);
             }
         }
+        windows.grid =
+            (padding == (0, 0)).then_some(Grid { width: hw.1, out_width: out_hw.1, kernel, stride, dilation });
         Some(windows)
     }
 
@@ -80,6 +128,7 @@ impl Windows {
             cells: Vec::with_capacity(count * cells_per_window),
             starts,
             divisors: Vec::with_capacity(count),
+            grid: None,
         }
     }
 
@@ -132,6 +181,9 @@ impl Op for PoolOp {
             let mut arg = vec![0usize; out.len()];
             out.par_chunks_mut(out_plane).zip(arg.par_chunks_mut(out_plane)).zip(values.par_chunks(plane)).for_each(
                 |((out, arg), input)| {
+                    if let Some(grid) = windows.grid {
+                        return grid.max(input, out, arg);
+                    }
                     for ((o, a), (window, _)) in out.iter_mut().zip(arg).zip(windows.iter()) {
                         // The first largest value; a NaN wins and stays.
                         let mut best = window[0];
@@ -176,5 +228,41 @@ impl Op for PoolOp {
             });
         }
         Ok(vec![Some(Data::from_shape_vec(ctx.inputs[0].raw_dim(), dx).expect("input shape"))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nabla_tensor::ndarray::IxDyn;
+
+    /// Max pooling through the window table and row by row: the same values and arg-maxes,
+    /// bit for bit, on inputs with ties, −0.0 beside 0.0 and NaNs anywhere in a window.
+    #[test]
+    fn row_by_row_max_matches_the_table() {
+        let cases = [
+            ((6, 7), (2, 2), (2, 2), (1, 1)),
+            ((9, 8), (3, 2), (1, 2), (1, 1)),
+            ((10, 11), (2, 3), (3, 1), (2, 3)),
+            ((5, 5), (5, 5), (1, 1), (1, 1)),
+        ];
+        for (hw, kernel, stride, dilation) in cases {
+            let windows = Windows::sliding(hw, kernel, stride, (0, 0), dilation).expect("the kernel fits");
+            assert!(windows.grid.is_some());
+            let table = Windows { grid: None, ..windows.clone() };
+            let shape = [2, 3, hw.0, hw.1];
+            let values = (0..shape.iter().product::<usize>()).map(|i| match i * 7919 % 23 {
+                0 => f32::NAN,
+                1 => -0.0,
+                r => (r % 5) as f32 - 2.0,
+            });
+            let x = Data::from_shape_vec(IxDyn(&shape), values.collect()).expect("one value per element");
+            let max = |windows: Windows| {
+                let mut op = PoolOp { name: "MaxPool2d", max: true, windows, arg: Vec::new() };
+                let out = op.forward(&[&x]).expect("max pooling");
+                (out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), op.arg)
+            };
+            assert_eq!(max(windows), max(table), "{hw:?} kernel {kernel:?} stride {stride:?} dilation {dilation:?}");
+        }
     }
 }
