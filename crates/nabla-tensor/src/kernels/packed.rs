@@ -60,6 +60,11 @@ fn direct_b_rows<K: MicroKernel>() -> usize {
     4 * K::MR
 }
 
+/// Columns of a transposed `A` packed together, panel by panel: column by column, each
+/// column's `MR` values went to every panel in turn, `KC · MR` values apart, and with `MR = 6`
+/// the panels' lines fell into two L1 sets (6 KiB apart), missing L1 on every store.
+const PACK_A_COLUMNS: usize = 8;
+
 /// The most columns of any kernel's panel (arrays of per-column pointers are this long).
 const MAX_NR: usize = 32;
 /// The most rows of any kernel's panel.
@@ -358,20 +363,23 @@ unsafe fn pack_a<K: MicroKernel>(mc: usize, kc: usize, a: View, packed: &mut [f3
         if !mc.is_multiple_of(mr) {
             packed[(panels - 1) * kc * mr..panels * kc * mr].fill(0.0);
         }
-        for p in 0..kc {
-            // SAFETY: column `p`, rows `0..mc`, lies inside the block.
-            let column = unsafe { std::slice::from_raw_parts(a.ptr.add(p * a.cs), mc) };
-            let whole = column.chunks_exact(mr);
-            let rest = whole.remainder();
-            let panels_whole = whole.len();
-            for (panel, values) in whole.enumerate() {
-                let at = panel * kc * mr + p * mr;
-                // `mr` is a constant once `K` is known: plain vector moves, not memmove.
-                packed[at..at + mr].copy_from_slice(values);
+        for p0 in (0..kc).step_by(PACK_A_COLUMNS) {
+            let columns = p0..(p0 + PACK_A_COLUMNS).min(kc);
+            // SAFETY: columns `p0..`, rows `0..mc`, lie inside the block.
+            let column = |p: usize| unsafe { std::slice::from_raw_parts(a.ptr.add(p * a.cs), mc) };
+            let panels_whole = mc / mr;
+            for panel in 0..panels_whole {
+                for p in columns.clone() {
+                    let at = panel * kc * mr + p * mr;
+                    // `mr` is a constant once `K` is known: plain vector moves, not memmove.
+                    packed[at..at + mr].copy_from_slice(&column(p)[panel * mr..(panel + 1) * mr]);
+                }
             }
-            if !rest.is_empty() {
-                let at = panels_whole * kc * mr + p * mr;
-                packed[at..at + rest.len()].copy_from_slice(rest);
+            if !mc.is_multiple_of(mr) {
+                for p in columns {
+                    let at = panels_whole * kc * mr + p * mr;
+                    packed[at..at + mc % mr].copy_from_slice(&column(p)[panels_whole * mr..]);
+                }
             }
         }
         return;
