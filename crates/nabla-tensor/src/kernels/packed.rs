@@ -60,9 +60,9 @@ fn direct_b_rows<K: MicroKernel>() -> usize {
     4 * K::MR
 }
 
-/// Columns of a transposed `A` packed together, panel by panel: column by column, each
-/// column's `MR` values went to every panel in turn, `KC · MR` values apart, and with `MR = 6`
-/// the panels' lines fell into two L1 sets (6 KiB apart), missing L1 on every store.
+/// Columns of a transposed `A` packed together, panel by panel: one column at a time, its
+/// `MR` values went to every panel in turn, `KC · MR` values apart, and with `MR` 6 or 14 the
+/// panels' lines fell into two L1 sets (6 or 14 KiB apart), missing L1 on every store.
 const PACK_A_COLUMNS: usize = 8;
 
 /// The most columns of any kernel's panel (arrays of per-column pointers are this long).
@@ -356,10 +356,11 @@ unsafe fn pack_a<K: MicroKernel>(mc: usize, kc: usize, a: View, packed: &mut [f3
     let mr = K::MR;
     let panels = mc.div_ceil(mr);
     if a.rs == 1 {
-        // A transposed `A` (a weight gradient's `xᵀ`): column by column of the block, each a
-        // contiguous run of `mc` values spread over the panels. Panel by panel instead, each
-        // column's `MR` values were a row's stride apart, a new page (and, at strides of 4 KiB,
-        // the same L1 set) for every one.
+        // A transposed `A` (a weight gradient's `xᵀ`): each column of the block is a
+        // contiguous run of `mc` values spread over the panels. A few columns at a time, panel
+        // by panel (see `PACK_A_COLUMNS`): a whole panel at a time, each column's `MR` values
+        // were a row's stride apart, a new page (and, at strides of 4 KiB, the same L1 set)
+        // for every one.
         if !mc.is_multiple_of(mr) {
             packed[(panels - 1) * kc * mr..panels * kc * mr].fill(0.0);
         }
