@@ -3,10 +3,11 @@
 //! run with a strided iterator, DCGAN's stride-2 runs of 7 values cost about 23 cycles each and
 //! im2col and col2im were a fifth of W4. With AVX-512 a round is one masked load (stride 1),
 //! two masked loads and a permute (stride 2), or a gather (larger strides); col2im adds back the
-//! same way. With AVX2 a round is two halves of 8 lanes, the masks are vectors, and col2im adds
-//! back larger strides one lane at a time (AVX2 has no scatter). An AVX2 half whose 8-value
-//! window lies inside the slice is loaded, or read and written back, whole: AMD's cores run
-//! `vmaskmovps` as many micro-ops, and on a Zen 1 the masked versions were 29% of W4.
+//! same way. With AVX2 a round is two halves of 8 lanes, the masks are vectors, and larger
+//! strides are gathered, and added back one lane at a time (AVX2 has no scatter; a horizontal
+//! stride of 2 has its own path there, `super::stride2`). An AVX2 half whose 8-value window lies
+//! inside the slice is loaded, or read and written back, whole: AMD's cores run `vmaskmovps` as
+//! many micro-ops, and on a Zen 1 the masked versions were 29% of W4.
 
 #[cfg(target_arch = "x86_64")]
 use nabla_tensor::isa::{Isa, level};
@@ -293,13 +294,13 @@ mod avx512 {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+pub(super) mod avx2 {
     use std::arch::x86_64::{
-        __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps, _mm256_and_si256, _mm256_blendv_ps,
-        _mm256_castpd_ps, _mm256_castps_pd, _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_loadu_ps,
-        _mm256_mask_i32gather_ps, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_mullo_epi32, _mm256_permute2f128_ps,
-        _mm256_permute4x64_pd, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32, _mm256_setzero_ps,
-        _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
+        __m128i, __m256, __m256i, _mm_castps_si128, _mm_movehl_ps, _mm_store_ss, _mm_storel_epi64, _mm_storeu_ps,
+        _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps, _mm256_and_si256, _mm256_blendv_ps, _mm256_castps256_ps128,
+        _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_mask_i32gather_ps,
+        _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_mullo_epi32, _mm256_set1_epi32, _mm256_set1_ps,
+        _mm256_setr_epi32, _mm256_setzero_ps, _mm256_storeu_ps,
     };
 
     use super::Round;
@@ -312,11 +313,6 @@ mod avx2 {
     unsafe fn mask(bits: u16) -> __m256i {
         let lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
         _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(i32::from(bits & 0xFF)), lane_bits), lane_bits)
-    }
-
-    /// The bits of the first `n` lanes.
-    fn lanes(n: usize) -> u16 {
-        if n >= 16 { u16::MAX } else { (1u16 << n) - 1 }
     }
 
     /// Whether the 8 values from `offset` lie inside a slice of `len` values.
@@ -374,15 +370,29 @@ mod avx2 {
         }
     }
 
-    /// Lanes 0, 2, 4, … of the 16 values `a` then `b`.
+    /// Stores the first `n` (below 8) lanes of `values` at `at`, 4, 2 and 1 at a time: a
+    /// `vmaskmovps` store is microcoded on AMD's cores, and the one that ended each row of
+    /// W4's 7×7 maps made a round of im2col cost 10 ns on a Zen 3.
     ///
     /// # Safety
-    /// AVX2 is available.
+    /// AVX2 is available, and `at` has room for `n` values.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn evens(a: __m256, b: __m256) -> __m256 {
-        // [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in the order 0, 2, 1, 3.
-        let mixed = _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
-        _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(mixed)))
+    pub(crate) unsafe fn store_first(at: *mut f32, values: __m256, n: usize) {
+        let (mut at, mut n, mut part) = (at, n, _mm256_castps256_ps128(values));
+        // SAFETY: each store writes values below `at + n` (the caller's guarantee).
+        unsafe {
+            if n >= 4 {
+                _mm_storeu_ps(at, part);
+                (at, n, part) = (at.add(4), n - 4, _mm256_extractf128_ps::<1>(values));
+            }
+            if n >= 2 {
+                _mm_storel_epi64(at.cast::<__m128i>(), _mm_castps_si128(part));
+                (at, n, part) = (at.add(2), n - 2, _mm_movehl_ps(part, part));
+            }
+            if n == 1 {
+                _mm_store_ss(at, part);
+            }
+        }
     }
 
     /// The offsets the lanes of half `half` of a round read (for a gather).
@@ -419,11 +429,6 @@ mod avx2 {
                 unsafe {
                     let values = match round.step {
                         1 => load(inside, base, len, round.start + 8 * half as isize),
-                        2 => {
-                            let spread = if half == 0 { round.spread.0 } else { round.spread.1 };
-                            let first = round.start + 16 * half as isize;
-                            evens(load(spread, base, len, first), load(spread >> 8, base, len, first + 8))
-                        }
                         _ => _mm256_mask_i32gather_ps::<4>(
                             _mm256_setzero_ps(),
                             base,
@@ -436,7 +441,7 @@ mod avx2 {
                     if lanes_left >= 8 || at + 8 <= covered {
                         _mm256_storeu_ps(out, values);
                     } else {
-                        _mm256_maskstore_ps(out, mask(lanes(lanes_left)), values);
+                        store_first(out, values, lanes_left);
                     }
                 }
             }
@@ -450,7 +455,7 @@ mod avx2 {
     pub(super) unsafe fn scatter_add(row: &[f32], rounds: &[Round], plane: &mut [f32]) {
         let (base, len) = (plane.as_mut_ptr(), plane.len());
         for round in rounds {
-            if round.step > 2 {
+            if round.step != 1 {
                 for (position, read) in round.reads() {
                     if let Some(at) = read {
                         // SAFETY: an inside lane reads inside `plane` (the caller's guarantee).
@@ -466,18 +471,7 @@ mod avx2 {
                 // (see `add_into`), all different, so no lane's sum overwrites another's.
                 unsafe {
                     let added = load(inside, row.as_ptr(), row.len(), (round.at + 8 * half) as isize);
-                    if round.step == 1 {
-                        add_into(inside, base, len, round.start + 8 * half as isize, added);
-                        continue;
-                    }
-                    // Value i to plane value 2i: interleave with zeros, then put the 128-bit
-                    // halves in order.
-                    let zero = _mm256_setzero_ps();
-                    let (low, high) = (_mm256_unpacklo_ps(added, zero), _mm256_unpackhi_ps(added, zero));
-                    let spread = if half == 0 { round.spread.0 } else { round.spread.1 };
-                    let first = round.start + 16 * half as isize;
-                    add_into(spread, base, len, first, _mm256_permute2f128_ps::<0x20>(low, high));
-                    add_into(spread >> 8, base, len, first + 8, _mm256_permute2f128_ps::<0x31>(low, high));
+                    add_into(inside, base, len, round.start + 8 * half as isize, added);
                 }
             }
         }

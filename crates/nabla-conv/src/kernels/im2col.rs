@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::gather::{self, Round};
+use super::stride2;
 
 /// The geometry of a 2-D convolution over one image of `channels × height × width`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,29 +161,45 @@ impl Offsets {
     }
 }
 
-/// Unfolds `image` (`channels × height × width`) into the `rows × out_h·out_w` matrix whose
-/// rows start `row_stride` apart in `cols` (`out_h·out_w` for a matrix of its own; more when
-/// the columns of several images sit side by side), through `offsets` (`g.offsets()`).
-pub(crate) fn im2col(g: &Geometry, offsets: &Offsets, image: &[f32], cols: &mut [f32], row_stride: usize) {
+/// Unfolds `images` (each `channels × height × width`) into the `rows × images·out_h·out_w`
+/// matrix whose rows start `row_stride` apart in `cols`, image `i`'s columns from `i · out_h ·
+/// out_w` within each row (`row_stride` is more when further images sit beside them), through
+/// `offsets` (`g.offsets()`). Row by row, every image's part in turn, so that the matrix is
+/// written in order: image by image, W4's 7×7 maps wrote 196 bytes of every 1176-byte row at
+/// a time, and the lines they shared went back and forth between the caches.
+pub(crate) fn im2col(g: &Geometry, offsets: &Offsets, images: &[&[f32]], cols: &mut [f32], row_stride: usize) {
+    if stride2::serves(g) {
+        return stride2::im2col(g, images, cols, row_stride);
+    }
     let positions = g.positions.0 * g.positions.1;
     for (at, plane_at, rounds) in offsets.rows(g, row_stride) {
-        let plane = &image[plane_at..plane_at + g.height * g.width];
-        // SAFETY: `Geometry::offsets` made every inside lane read below the plane's length,
-        // which the assert in `rows` ties to this geometry; the rounds cover the row's
-        // positions.
-        unsafe { gather::gather(plane, rounds, &mut cols[at..at + positions]) };
+        for (index, image) in images.iter().enumerate() {
+            let plane = &image[plane_at..plane_at + g.height * g.width];
+            let at = at + index * positions;
+            // SAFETY: `Geometry::offsets` made every inside lane read below the plane's length,
+            // which the assert in `rows` ties to this geometry; the rounds cover the row's
+            // positions.
+            unsafe { gather::gather(plane, rounds, &mut cols[at..at + positions]) };
+        }
     }
 }
 
-/// Folds `cols` (rows `row_stride` apart, as in [`im2col`]) back into `image`, adding
-/// overlapping contributions (the adjoint of [`im2col`]).
-pub(crate) fn col2im(g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
+/// Folds `cols` (laid out as [`im2col`] writes them) back into `images`, adding overlapping
+/// contributions (the adjoint of [`im2col`]).
+pub(crate) fn col2im(g: &Geometry, offsets: &Offsets, cols: &[f32], images: &mut [&mut [f32]], row_stride: usize) {
+    if stride2::serves(g) {
+        return stride2::col2im(g, cols, images, row_stride);
+    }
     let positions = g.positions.0 * g.positions.1;
     for (at, plane_at, rounds) in offsets.rows(g, row_stride) {
-        let plane = &mut image[plane_at..plane_at + g.height * g.width];
-        // SAFETY: as in `im2col`; and one kernel offset reads each pixel from one position at
-        // most (positions are `stride` apart), so no two lanes of a row read the same value.
-        unsafe { gather::scatter_add(&cols[at..at + positions], rounds, plane) };
+        for (index, image) in images.iter_mut().enumerate() {
+            let plane = &mut image[plane_at..plane_at + g.height * g.width];
+            let at = at + index * positions;
+            // SAFETY: as in `im2col`; and one kernel offset reads each pixel from one position
+            // at most (positions are `stride` apart), so no two lanes of a row read the same
+            // value.
+            unsafe { gather::scatter_add(&cols[at..at + positions], rounds, plane) };
+        }
     }
 }
 
@@ -190,40 +207,57 @@ pub(crate) fn col2im(g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut 
 mod tests {
     use super::*;
 
-    /// The definition, one element at a time: row `(c, ki, kj)`, column `(oh, ow)`.
-    fn im2col_by_element(g: &Geometry, image: &[f32]) -> Vec<f32> {
+    /// Each element of the column matrix in order, row `(c, ki, kj)`, column `(oh, ow)` (from
+    /// the geometry's first row), with the image value it reads (`None`: padding).
+    fn reads(g: &Geometry) -> impl Iterator<Item = Option<usize>> + '_ {
         let (out_h, out_w) = g.positions;
-        let mut cols = Vec::new();
-        for c in 0..g.channels {
-            for ki in 0..g.kernel.0 {
-                for kj in 0..g.kernel.1 {
-                    for oh in 0..out_h {
-                        for ow in 0..out_w {
-                            let ih = (oh * g.stride.0 + ki * g.dilation.0) as isize - g.padding.0 as isize;
-                            let iw = (ow * g.stride.1 + kj * g.dilation.1) as isize - g.padding.1 as isize;
-                            let inside = (0..g.height as isize).contains(&ih) && (0..g.width as isize).contains(&iw);
-                            let at = (c * g.height + ih.max(0) as usize) * g.width + iw.max(0) as usize;
-                            cols.push(if inside { image[at] } else { 0.0 });
-                        }
-                    }
-                }
+        let offsets = (0..g.channels)
+            .flat_map(move |c| (0..g.kernel.0).flat_map(move |ki| (0..g.kernel.1).map(move |kj| (c, ki, kj))));
+        offsets.flat_map(move |(c, ki, kj)| {
+            (g.first_row..g.first_row + out_h).flat_map(move |oh| {
+                (0..out_w).map(move |ow| {
+                    let ih = (oh * g.stride.0 + ki * g.dilation.0) as isize - g.padding.0 as isize;
+                    let iw = (ow * g.stride.1 + kj * g.dilation.1) as isize - g.padding.1 as isize;
+                    let inside = (0..g.height as isize).contains(&ih) && (0..g.width as isize).contains(&iw);
+                    inside.then(|| (c * g.height + ih as usize) * g.width + iw as usize)
+                })
+            })
+        })
+    }
+
+    /// The definition, one element at a time.
+    fn im2col_by_element(g: &Geometry, image: &[f32]) -> Vec<f32> {
+        reads(g).map(|read| read.map_or(0.0, |at| image[at])).collect()
+    }
+
+    /// The adjoint's definition: each element of `cols` added to the image value it reads, in
+    /// order.
+    fn col2im_by_element(g: &Geometry, cols: &[f32], image: &mut [f32]) {
+        for (read, value) in reads(g).zip(cols) {
+            if let Some(at) = read {
+                image[at] += value;
             }
         }
-        cols
     }
 
     #[test]
     fn runs_agree_with_the_element_by_element_definition_and_col2im_is_the_adjoint() {
-        // Strides, paddings wider than the kernel's reach, dilations, and a kernel that
-        // fits only in the padding.
-        for (kernel, stride, padding, dilation, (height, width)) in [
+        // Strides, paddings wider than the kernel's reach, dilations, a kernel that fits only in
+        // the padding, and horizontal strides of 2 (a path of their own with AVX2) over more
+        // than 8 positions a row and with a horizontal dilation; each whole, and as a block of
+        // output rows from the second.
+        let bases = [
             ((3, 3), (1, 1), (1, 1), (1, 1), (5, 6)),
             ((4, 4), (2, 2), (1, 1), (1, 1), (7, 7)),
             ((3, 2), (2, 3), (0, 2), (1, 2), (6, 9)),
             ((2, 3), (1, 2), (3, 4), (2, 1), (3, 4)),
             ((1, 1), (3, 3), (0, 0), (1, 1), (7, 8)),
             ((3, 3), (1, 1), (2, 2), (1, 1), (1, 1)),
-        ] {
+            ((4, 4), (2, 2), (1, 1), (1, 1), (28, 29)),
+            ((3, 3), (1, 2), (0, 0), (1, 2), (5, 21)),
+            ((4, 4), (2, 2), (1, 1), (1, 1), (14, 14)),
+        ];
+        let geometries = bases.into_iter().flat_map(|(kernel, stride, padding, dilation, (height, width))| {
             let mut g = Geometry {
                 channels: 2,
                 height,
@@ -236,38 +270,69 @@ mod tests {
                 first_row: 0,
             };
             g.positions = g.convolution_positions().expect("the kernel fits");
+            let (out_h, out_w) = g.positions;
+            let block = (out_h >= 3).then_some(Geometry { positions: (out_h - 2, out_w), first_row: 1, ..g });
+            std::iter::once(g).chain(block)
+        });
+        for g in geometries {
+            let (height, width) = (g.height, g.width);
             let image: Vec<f32> = (0..2 * height * width).map(|i| i as f32 * 0.5 - 3.0).collect();
             let expected = im2col_by_element(&g, &image);
             let positions = g.positions.0 * g.positions.1;
-            let mut cols = vec![f32::NAN; expected.len()];
+            // NaNs after the matrix, which it must leave.
+            let mut cols = vec![f32::NAN; expected.len() + 16];
             let offsets = g.offsets();
-            im2col(&g, &offsets, &image, &mut cols, positions);
-            assert_eq!(cols, expected, "{g:?}");
+            im2col(&g, &offsets, &[&image], &mut cols[..expected.len()], positions);
+            assert_eq!(cols[..expected.len()], expected, "{g:?}");
+            assert!(cols[expected.len()..].iter().all(|v| v.is_nan()), "{g:?}");
+            cols.truncate(expected.len());
             // <im2col(x), y> = <x, col2im(y)> for any y.
             let y: Vec<f32> = (0..cols.len()).map(|i| ((i * 37) % 11) as f32 - 5.0).collect();
             let mut folded = vec![0.0f32; image.len()];
-            col2im(&g, &offsets, &y, &mut folded, positions);
+            col2im(&g, &offsets, &y, &mut [&mut folded], positions);
             let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| f64::from(a * b)).sum();
             let rhs: f64 = image.iter().zip(&folded).map(|(a, b)| f64::from(a * b)).sum();
             assert!((lhs - rhs).abs() < 1e-6 * lhs.abs().max(1.0), "{g:?}: {lhs} vs {rhs}");
+            // Into an image that holds values (-0.0 among them), the same sums in the same
+            // order as one element at a time, bit for bit.
+            let mut start: Vec<f32> = image.iter().map(|v| if *v == 0.0 { -0.0 } else { v * 0.1 }).collect();
+            start[0] = -0.0;
+            let mut want = start.clone();
+            col2im_by_element(&g, &y, &mut want);
+            col2im(&g, &offsets, &y, &mut [&mut start], positions);
+            let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&start), bits(&want), "{g:?}");
+            // Columns of -0.0 added to an image of -0.0 leave it -0.0.
+            let mut negative_zeros = vec![-0.0f32; image.len()];
+            col2im(&g, &offsets, &vec![-0.0; y.len()], &mut [&mut negative_zeros], positions);
+            assert!(negative_zeros.iter().all(|v| v.to_bits() == (-0.0f32).to_bits()), "{g:?}");
 
-            // The same matrix as the middle block of three images' columns side by side: it
-            // writes only its own columns, and col2im reads only those.
+            // Two images' matrices as the last two blocks of three images' columns side by
+            // side: each writes only its own columns, and col2im reads only those.
+            let other: Vec<f32> = image.iter().rev().map(|v| v * 3.0 + 1.0).collect();
+            let other_expected = im2col_by_element(&g, &other);
+            let other_y: Vec<f32> = y.iter().map(|v| v * 0.5 - 2.0).collect();
+            let mut other_folded = vec![0.0f32; image.len()];
+            col2im(&g, &offsets, &other_y, &mut [&mut other_folded], positions);
             let row_stride = 3 * positions;
             let mut wide = vec![f32::NAN; g.rows() * row_stride];
-            im2col(&g, &offsets, &image, &mut wide[positions..], row_stride);
-            for (row, expected_row) in expected.chunks(positions).enumerate() {
+            im2col(&g, &offsets, &[&image, &other], &mut wide[positions..], row_stride);
+            let rows = expected.chunks(positions).zip(other_expected.chunks(positions));
+            for (row, (expected_row, other_row)) in rows.enumerate() {
                 let block = &wide[row * row_stride..(row + 1) * row_stride];
-                assert!(block[..positions].iter().chain(&block[2 * positions..]).all(|v| v.is_nan()), "{g:?}");
+                assert!(block[..positions].iter().all(|v| v.is_nan()), "{g:?}");
                 assert_eq!(&block[positions..2 * positions], expected_row, "{g:?}");
+                assert_eq!(&block[2 * positions..], other_row, "{g:?}");
             }
             let mut wide_y = vec![f32::NAN; wide.len()];
-            for (row, y_row) in y.chunks(positions).enumerate() {
+            for (row, (y_row, other_y_row)) in y.chunks(positions).zip(other_y.chunks(positions)).enumerate() {
                 wide_y[row * row_stride + positions..][..positions].copy_from_slice(y_row);
+                wide_y[row * row_stride + 2 * positions..][..positions].copy_from_slice(other_y_row);
             }
-            let mut folded_wide = vec![0.0f32; image.len()];
-            col2im(&g, &offsets, &wide_y[positions..], &mut folded_wide, row_stride);
+            let (mut folded_wide, mut other_folded_wide) = (vec![0.0f32; image.len()], vec![0.0f32; image.len()]);
+            col2im(&g, &offsets, &wide_y[positions..], &mut [&mut folded_wide, &mut other_folded_wide], row_stride);
             assert_eq!(folded_wide, folded, "{g:?}");
+            assert_eq!(other_folded_wide, other_folded, "{g:?}");
         }
     }
 

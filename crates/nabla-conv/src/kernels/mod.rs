@@ -5,3 +5,4 @@ mod gather;
 pub(crate) mod im2col;
 pub(crate) mod pool;
 pub(crate) mod resample;
+mod stride2;
