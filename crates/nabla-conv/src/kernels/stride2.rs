@@ -1,9 +1,11 @@
 //! im2col and col2im for a horizontal stride of 2 with AVX2 (DCGAN's 4×4 kernels at stride 2):
-//! each channel plane is copied once into a padded plane, and each output row's part of a
-//! column-matrix row is then read from it (or added into it) up to 8 positions at a time, with
-//! two plain loads and a shuffle, no padding to mask and no table to read. Through
-//! [`super::gather`]'s general rounds, the masks and branches made a round of W4's 7 positions
-//! cost 8–10 ns on a Zen 3, and im2col and col2im were a fifth of W4.
+//! the rows of each channel plane that the column matrix reads are copied once into a padded
+//! plane, and each output row's part of a column-matrix row is then read from it (or added into
+//! it) up to 8 positions at a time, with two plain loads and a shuffle, no padding to mask and no
+//! table to read. Through [`super::gather`]'s general rounds, the masks and branches made a
+//! round of W4's 7 positions cost 8–10 ns on a Zen 3, and im2col and col2im were a fifth of W4.
+//! (Stride 1 through this path was no faster on the Zen 3: W3 −2.6%, W6 −1%, W7 +3%, where
+//! the rounds copy whole runs of rows at once.)
 
 use super::im2col::Geometry;
 
@@ -20,11 +22,16 @@ pub(crate) fn serves(g: &Geometry) -> bool {
     }
 }
 
-/// The padded copy of one channel plane: rows of `width` values, the image's rows from row
-/// `padding.0`, column `padding.1`.
+/// The padded copy of the rows of one channel plane that the geometry's output rows read: rows
+/// of `width` values, image row `top + r` in row `r` from column `padding.1` (rows above or
+/// below the image, and the columns beside it, are padding).
 struct Padded {
     width: usize,
-    /// Values allocated: the rows, and room for the last window's reads past them.
+    /// The image row in the first row (negative within the top padding).
+    top: isize,
+    /// The padded rows.
+    rows: usize,
+    /// Values allocated: the rows, and room for the last output row's reads past them.
     len: usize,
     /// Plane values between one output row's reads and the next's.
     row_step: usize,
@@ -33,23 +40,28 @@ struct Padded {
 impl Padded {
     fn of(g: &Geometry) -> Padded {
         let (out_h, out_w) = g.positions;
-        let last_row = g.first_row + out_h.max(1) - 1;
-        let rows = (g.height + 2 * g.padding.0).max(g.stride.0 * last_row + g.dilation.0 * (g.kernel.0 - 1) + 1);
-        let width = (g.width + 2 * g.padding.1).max(2 * out_w.max(1) - 1 + g.dilation.1 * (g.kernel.1 - 1));
-        // The last 8 positions' two loads read up to 16 values from the last chunk's start.
-        let len = rows * width + 2 * out_w.div_ceil(8) * 8 + 16;
-        Padded { width, len, row_step: g.stride.0 * width }
+        let rows = g.stride.0 * (out_h.max(1) - 1) + g.dilation.0 * (g.kernel.0 - 1) + 1;
+        let top = (g.stride.0 * g.first_row) as isize - g.padding.0 as isize;
+        let width = (g.width + 2 * g.padding.1).max(2 * (out_w.max(1) - 1) + g.dilation.1 * (g.kernel.1 - 1) + 1);
+        Padded { width, top, rows, len: rows * width + Self::reach(out_w) + 16, row_step: g.stride.0 * width }
+    }
+
+    /// The values an output row's reads span from its first: 8 positions at a time, 2 apart.
+    fn reach(out_w: usize) -> usize {
+        2 * out_w.div_ceil(8) * 8
     }
 
     /// Where column-matrix row `(ki, kj)` reads its first output row.
     fn start(&self, g: &Geometry, ki: usize, kj: usize) -> usize {
-        (g.stride.0 * g.first_row + g.dilation.0 * ki) * self.width + g.dilation.1 * kj
+        g.dilation.0 * ki * self.width + g.dilation.1 * kj
     }
 
-    /// Each image row's place in the padded plane, with that row's values in `plane`.
-    fn image_rows<'a>(&self, g: &Geometry, plane: &'a [f32]) -> impl Iterator<Item = (usize, &'a [f32])> {
-        let (width, left, top) = (self.width, g.padding.1, g.padding.0);
-        plane.chunks_exact(g.width.max(1)).enumerate().map(move |(row, values)| ((row + top) * width + left, values))
+    /// The image rows the padded rows hold, each with its place in the padded plane.
+    fn image_rows(&self, g: &Geometry) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let (top, width, left) = (self.top, self.width, g.padding.1);
+        let first = top.max(0) as usize;
+        let end = (top + self.rows as isize).clamp(0, g.height as isize) as usize;
+        (first..end.max(first)).map(move |row| (row, (row as isize - top) as usize * width + left))
     }
 }
 
@@ -61,22 +73,23 @@ pub(crate) fn im2col(g: &Geometry, images: &[&[f32]], cols: &mut [f32], row_stri
     let mut plane = vec![0.0f32; padded.len];
     for (index, image) in images.iter().enumerate() {
         for channel in 0..g.channels {
-            for (at, values) in padded.image_rows(g, &image[channel * plane_len..][..plane_len]) {
-                plane[at..at + values.len()].copy_from_slice(values);
+            let image_plane = &image[channel * plane_len..][..plane_len];
+            for (row, at) in padded.image_rows(g) {
+                plane[at..at + g.width].copy_from_slice(&image_plane[row * g.width..][..g.width]);
             }
             for ki in 0..g.kernel.0 {
                 for kj in 0..g.kernel.1 {
                     let row = ((channel * g.kernel.0 + ki) * g.kernel.1 + kj) * row_stride + index * positions;
                     let out = &mut cols[row..row + positions];
-                    read_rows(&plane, &padded, padded.start(g, ki, kj), g.positions, out);
+                    read_rows(&plane, &padded, padded.start(g, ki, kj), g, out);
                 }
             }
         }
     }
 }
 
-/// [`super::im2col::col2im`] for a geometry this module [`serves`]. Each plane is copied into
-/// the padded plane, the columns are added there, and the image's part copied back: every value
+/// [`super::im2col::col2im`] for a geometry this module [`serves`]. The image's rows are copied
+/// into the padded plane, the columns are added there, and the rows copied back: every value
 /// receives the same additions in the same order as through the general rounds.
 pub(crate) fn col2im(g: &Geometry, cols: &[f32], images: &mut [&mut [f32]], row_stride: usize) {
     assert!(serves(g), "stride-2 col2im for a geometry it does not serve");
@@ -86,50 +99,49 @@ pub(crate) fn col2im(g: &Geometry, cols: &[f32], images: &mut [&mut [f32]], row_
     for (index, image) in images.iter_mut().enumerate() {
         for channel in 0..g.channels {
             let image_plane = &mut image[channel * plane_len..][..plane_len];
-            for (at, values) in padded.image_rows(g, image_plane) {
-                plane[at..at + values.len()].copy_from_slice(values);
+            for (row, at) in padded.image_rows(g) {
+                plane[at..at + g.width].copy_from_slice(&image_plane[row * g.width..][..g.width]);
             }
             for ki in 0..g.kernel.0 {
                 for kj in 0..g.kernel.1 {
                     let row = ((channel * g.kernel.0 + ki) * g.kernel.1 + kj) * row_stride + index * positions;
-                    add_rows(&cols[row..row + positions], &mut plane, &padded, padded.start(g, ki, kj), g.positions);
+                    add_rows(&cols[row..row + positions], &mut plane, &padded, padded.start(g, ki, kj), g);
                 }
             }
-            let width = g.width.max(1);
-            for (row, values) in image_plane.chunks_exact_mut(width).enumerate() {
-                let at = (row + g.padding.0) * padded.width + g.padding.1;
-                values.copy_from_slice(&plane[at..at + values.len()]);
+            for (row, at) in padded.image_rows(g) {
+                image_plane[row * g.width..][..g.width].copy_from_slice(&plane[at..at + g.width]);
             }
         }
     }
 }
 
-/// Checks that every read of `padded` from `start` for `positions` lies inside `plane`.
-fn check_reads(plane: &[f32], padded: &Padded, start: usize, (out_h, out_w): (usize, usize)) {
-    let last = start + out_h.saturating_sub(1) * padded.row_step + 2 * out_w.div_ceil(8) * 8;
+/// Checks that every access of the output rows from `start` lies inside `plane`.
+fn check_reach(plane: &[f32], padded: &Padded, start: usize, g: &Geometry) {
+    let (out_h, out_w) = g.positions;
+    let last = start + out_h.saturating_sub(1) * padded.row_step + Padded::reach(out_w);
     assert!(last <= plane.len(), "reads past the padded plane");
 }
 
 /// `out[oh · out_w + ow] = plane[start + oh · row_step + 2 · ow]`.
-fn read_rows(plane: &[f32], padded: &Padded, start: usize, positions: (usize, usize), out: &mut [f32]) {
-    check_reads(plane, padded, start, positions);
-    assert_eq!(out.len(), positions.0 * positions.1);
+fn read_rows(plane: &[f32], padded: &Padded, start: usize, g: &Geometry, out: &mut [f32]) {
+    check_reach(plane, padded, start, g);
+    assert_eq!(out.len(), g.positions.0 * g.positions.1);
     #[cfg(target_arch = "x86_64")]
     // SAFETY: the CPU has AVX2 (`im2col` and `col2im`, the only callers, check `serves`); the
     // reads lie inside `plane` (checked above) and the writes inside `out`.
     unsafe {
-        avx2::read_rows(plane.as_ptr().add(start), padded.row_step, positions, out)
+        avx2::read_rows(plane.as_ptr().add(start), padded.row_step, g.positions, out)
     }
 }
 
 /// `plane[start + oh · row_step + 2 · ow] += cols[oh · out_w + ow]`, in order.
-fn add_rows(cols: &[f32], plane: &mut [f32], padded: &Padded, start: usize, positions: (usize, usize)) {
-    check_reads(plane, padded, start, positions);
-    assert_eq!(cols.len(), positions.0 * positions.1);
+fn add_rows(cols: &[f32], plane: &mut [f32], padded: &Padded, start: usize, g: &Geometry) {
+    check_reach(plane, padded, start, g);
+    assert_eq!(cols.len(), g.positions.0 * g.positions.1);
     #[cfg(target_arch = "x86_64")]
     // SAFETY: as in `read_rows`.
     unsafe {
-        avx2::add_rows(cols, plane.as_mut_ptr().add(start), padded.row_step, positions)
+        avx2::add_rows(cols, plane.as_mut_ptr().add(start), padded.row_step, g.positions)
     }
 }
 
@@ -199,8 +211,8 @@ mod avx2 {
     /// `out[oh · out_w + ow] = row[oh · row_step + 2 · ow]` for the positions' output rows.
     ///
     /// # Safety
-    /// AVX2 is available; `row` is readable for each output row's `2 · out_w` values rounded up
-    /// to 16, and `out` holds `out_h · out_w` values (and no more).
+    /// AVX2 is available; `row` is readable for each output row's [`super::Padded::reach`]
+    /// values, and `out` holds `out_h · out_w` values (and no more).
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn read_rows(row: *const f32, row_step: usize, (out_h, out_w): (usize, usize), out: &mut [f32]) {
         let (len, out) = (out.len(), out.as_mut_ptr());
@@ -224,8 +236,8 @@ mod avx2 {
     /// `row[oh · row_step + 2 · ow] += cols[oh · out_w + ow]`, output row by output row.
     ///
     /// # Safety
-    /// AVX2 is available; `row` is readable and writable for each output row's `2 · out_w`
-    /// values rounded up to 16, and `cols` holds `out_h · out_w` values.
+    /// AVX2 is available; `row` is readable and writable for each output row's
+    /// [`super::Padded::reach`] values, and `cols` holds `out_h · out_w` values.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn add_rows(cols: &[f32], row: *mut f32, row_step: usize, (out_h, out_w): (usize, usize)) {
         // -0.0 leaves every value it is added to as it was, NaN and -0.0 included.
@@ -243,10 +255,10 @@ mod avx2 {
                         }
                         left => load_first(from, left),
                     };
+                    let at = row.add(oh * row_step + 2 * first);
                     // Value i to plane value 2i: interleave with -0.0, then put the 128-bit
                     // halves in order.
                     let (low, high) = (_mm256_unpacklo_ps(added, minus_zero), _mm256_unpackhi_ps(added, minus_zero));
-                    let at = row.add(oh * row_step + 2 * first);
                     let sum = _mm256_add_ps(_mm256_loadu_ps(at), _mm256_permute2f128_ps::<0x20>(low, high));
                     _mm256_storeu_ps(at, sum);
                     let sum = _mm256_add_ps(_mm256_loadu_ps(at.add(8)), _mm256_permute2f128_ps::<0x31>(low, high));
