@@ -73,44 +73,40 @@ impl Layout {
         MIN_COLUMNS.div_ceil(self.positions().max(1)).clamp(1, self.batch.max(1))
     }
 
-    /// [`im2col`] of a chunk's images (their group's planes), split by channel across threads
-    /// when the batch has fewer chunks than there are threads (style transfer's single 128×128
-    /// image: 37 MB of columns from one thread).
-    fn unfold(&self, images: &[&[f32]], cols: &mut [f32], row_stride: usize) {
-        self.unfold_with(&self.geometry, self.offsets(), images, cols, row_stride);
+    /// [`im2col`], split by channel across threads when the batch has fewer chunks than there
+    /// are threads (style transfer's single 128×128 image: 37 MB of columns from one thread).
+    fn unfold(&self, image: &[f32], cols: &mut [f32], row_stride: usize) {
+        self.unfold_with(&self.geometry, self.offsets(), image, cols, row_stride);
     }
 
     /// [`Layout::unfold`] for a geometry of this layout's (a block's).
-    fn unfold_with(&self, g: &Geometry, offsets: &Offsets, images: &[&[f32]], cols: &mut [f32], row_stride: usize) {
+    fn unfold_with(&self, g: &Geometry, offsets: &Offsets, image: &[f32], cols: &mut [f32], row_stride: usize) {
         if !self.split_by_channel() {
-            return im2col(g, offsets, images, cols, row_stride);
+            return im2col(g, offsets, image, cols, row_stride);
         }
-        let (one, plane) = (Geometry { channels: 1, ..*g }, g.height * g.width);
-        cols.par_chunks_mut(g.kernel.0 * g.kernel.1 * row_stride).enumerate().for_each(|(channel, cols)| {
-            let planes: Vec<&[f32]> = images.iter().map(|image| &image[channel * plane..][..plane]).collect();
-            im2col(&one, offsets, &planes, cols, row_stride);
-        });
+        let one = Geometry { channels: 1, ..*g };
+        let rows = g.kernel.0 * g.kernel.1 * row_stride;
+        cols.par_chunks_mut(rows)
+            .zip(image.par_chunks(g.height * g.width))
+            .for_each(|(cols, plane)| im2col(&one, offsets, plane, cols, row_stride));
     }
 
-    /// [`col2im`] into a chunk's images, split by channel like [`Layout::unfold`].
-    fn fold(&self, cols: &[f32], images: &mut [&mut [f32]], row_stride: usize) {
-        self.fold_with(&self.geometry, self.offsets(), cols, images, row_stride);
+    /// [`col2im`], split by channel like [`Layout::unfold`].
+    fn fold(&self, cols: &[f32], image: &mut [f32], row_stride: usize) {
+        self.fold_with(&self.geometry, self.offsets(), cols, image, row_stride);
     }
 
     /// [`Layout::fold`] for a geometry of this layout's (a block's).
-    fn fold_with(&self, g: &Geometry, offsets: &Offsets, cols: &[f32], images: &mut [&mut [f32]], row_stride: usize) {
+    fn fold_with(&self, g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
         if !self.split_by_channel() {
-            return col2im(g, offsets, cols, images, row_stride);
+            return col2im(g, offsets, cols, image, row_stride);
         }
-        let (one, plane) = (Geometry { channels: 1, ..*g }, g.height * g.width);
-        let mut by_channel: Vec<Vec<&mut [f32]>> = (0..g.channels).map(|_| Vec::with_capacity(images.len())).collect();
-        for image in images.iter_mut() {
-            image.chunks_mut(plane).zip(&mut by_channel).for_each(|(values, planes)| planes.push(values));
-        }
-        by_channel
-            .into_par_iter()
-            .zip(cols.par_chunks(g.kernel.0 * g.kernel.1 * row_stride))
-            .for_each(|(mut planes, cols)| col2im(&one, offsets, cols, &mut planes, row_stride));
+        let one = Geometry { channels: 1, ..*g };
+        let rows = g.kernel.0 * g.kernel.1 * row_stride;
+        image
+            .par_chunks_mut(g.height * g.width)
+            .zip(cols.par_chunks(rows))
+            .for_each(|(plane, cols)| col2im(&one, offsets, cols, plane, row_stride));
     }
 
     /// Whether the image's products run in blocks of output rows ([`Layout::row_blocks`]): one
@@ -165,7 +161,7 @@ impl Layout {
                 .for_each(|(channel, values)| values.copy_from_slice(&dy[channel * plane + at..][..columns]));
             let cols = &mut cols[..rows * columns];
             if let Some(dw) = dw.as_deref_mut() {
-                self.unfold_with(block, offsets, &[x], cols, columns);
+                self.unfold_with(block, offsets, x, cols, columns);
                 // The first block's product is written in place, the others added.
                 let product = if index == 0 { &mut *dw } else { &mut block_dw[..] };
                 matmul_into([out_channels, rows, columns], Matrix::plain(block_dy), Matrix::transposed(cols), product);
@@ -175,7 +171,7 @@ impl Layout {
             }
             if let Some(dx) = dx.as_deref_mut() {
                 matmul_into([rows, columns, out_channels], Matrix::transposed(w), Matrix::plain(block_dy), cols);
-                self.fold_with(block, offsets, cols, &mut [dx], columns);
+                self.fold_with(block, offsets, cols, dx, columns);
             }
         }
         buffers::give(cols);
@@ -195,7 +191,7 @@ impl Layout {
             .map(|(block, offsets)| {
                 let columns = block.positions.0 * block.positions.1;
                 let mut cols = buffers::buffer(rows * columns);
-                im2col(block, offsets, &[x], &mut cols, columns);
+                im2col(block, offsets, x, &mut cols, columns);
                 let mut block_y = buffers::buffer(out_channels * columns);
                 matmul_into([out_channels, columns, rows], Matrix::plain(w), Matrix::plain(&cols), &mut block_y);
                 buffers::give(cols);
@@ -416,9 +412,9 @@ impl Op for ConvOp {
                         Matrix::plain(&x_planes.side_by_side(x)),
                         &mut cols,
                     );
-                    let mut images: Vec<&mut [f32]> =
-                        out.chunks_mut(out_len).map(|out| out_planes.of_image_mut(out)).collect();
-                    layout.fold(&cols, &mut images, columns);
+                    for (image, out) in out.chunks_mut(out_len).enumerate() {
+                        layout.fold(&cols[image * positions..], out_planes.of_image_mut(out), columns);
+                    }
                 } else if layout.in_blocks() {
                     // A large image: y_g = W_g im2col(x_g) in blocks of output rows.
                     let w_g = &w[group * cog * rows..(group + 1) * cog * rows];
@@ -426,8 +422,9 @@ impl Op for ConvOp {
                 } else {
                     // y_g = W_g im2col(x_g).
                     let w_g = &w[group * cog * rows..(group + 1) * cog * rows];
-                    let images: Vec<&[f32]> = x.chunks(in_len).map(|x| x_planes.of_image(x)).collect();
-                    layout.unfold(&images, &mut cols, columns);
+                    for (image, x) in x.chunks(in_len).enumerate() {
+                        layout.unfold(x_planes.of_image(x), &mut cols[image * positions..], columns);
+                    }
                     out_planes.write_side_by_side(out, |y| {
                         matmul_into([cog, columns, rows], Matrix::plain(w_g), Matrix::plain(&cols), y)
                     });
@@ -477,8 +474,9 @@ impl Op for ConvOp {
                     let w_range = group * weight_len / g..(group + 1) * weight_len / g;
                     if transposed {
                         // x = W_g · im2col(dy): dx_g = W_g im2col(dy_g); dW_g = x_g im2col(dy_g)ᵀ.
-                        let images: Vec<&[f32]> = dy.chunks(out_len).map(|dy| dy_planes.of_image(dy)).collect();
-                        layout.unfold(&images, &mut cols, columns);
+                        for (image, dy) in dy.chunks(out_len).enumerate() {
+                            layout.unfold(dy_planes.of_image(dy), &mut cols[image * positions..], columns);
+                        }
                         if need_dx {
                             x_planes.write_side_by_side(dx, |dx_g| {
                                 matmul_into(
@@ -509,8 +507,9 @@ impl Op for ConvOp {
                             continue;
                         }
                         if need_dw {
-                            let images: Vec<&[f32]> = x.chunks(in_len).map(|x| x_planes.of_image(x)).collect();
-                            layout.unfold(&images, &mut cols, columns);
+                            for (image, x) in x.chunks(in_len).enumerate() {
+                                layout.unfold(x_planes.of_image(x), &mut cols[image * positions..], columns);
+                            }
                             matmul_into(
                                 [cog, rows, columns],
                                 Matrix::plain(&dy_g),
@@ -525,9 +524,9 @@ impl Op for ConvOp {
                                 Matrix::plain(&dy_g),
                                 &mut cols,
                             );
-                            let mut images: Vec<&mut [f32]> =
-                                dx.chunks_mut(in_len).map(|dx| x_planes.of_image_mut(dx)).collect();
-                            layout.fold(&cols, &mut images, columns);
+                            for (image, dx) in dx.chunks_mut(in_len).enumerate() {
+                                layout.fold(&cols[image * positions..], x_planes.of_image_mut(dx), columns);
+                            }
                         }
                     }
                 }

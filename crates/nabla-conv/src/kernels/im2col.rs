@@ -161,45 +161,35 @@ impl Offsets {
     }
 }
 
-/// Unfolds `images` (each `channels × height × width`) into the `rows × images·out_h·out_w`
-/// matrix whose rows start `row_stride` apart in `cols`, image `i`'s columns from `i · out_h ·
-/// out_w` within each row (`row_stride` is more when further images sit beside them), through
-/// `offsets` (`g.offsets()`). Row by row, every image's part in turn, so that the matrix is
-/// written in order: image by image, W4's 7×7 maps wrote 196 bytes of every 1176-byte row at
-/// a time, and the lines they shared went back and forth between the caches.
-pub(crate) fn im2col(g: &Geometry, offsets: &Offsets, images: &[&[f32]], cols: &mut [f32], row_stride: usize) {
+/// Unfolds `image` (`channels × height × width`) into the `rows × out_h·out_w` matrix whose
+/// rows start `row_stride` apart in `cols` (`out_h·out_w` for a matrix of its own; more when
+/// the columns of several images sit side by side), through `offsets` (`g.offsets()`).
+pub(crate) fn im2col(g: &Geometry, offsets: &Offsets, image: &[f32], cols: &mut [f32], row_stride: usize) {
     if stride2::serves(g) {
-        return stride2::im2col(g, images, cols, row_stride);
+        return stride2::im2col(g, image, cols, row_stride);
     }
     let positions = g.positions.0 * g.positions.1;
     for (at, plane_at, rounds) in offsets.rows(g, row_stride) {
-        for (index, image) in images.iter().enumerate() {
-            let plane = &image[plane_at..plane_at + g.height * g.width];
-            let at = at + index * positions;
-            // SAFETY: `Geometry::offsets` made every inside lane read below the plane's length,
-            // which the assert in `rows` ties to this geometry; the rounds cover the row's
-            // positions.
-            unsafe { gather::gather(plane, rounds, &mut cols[at..at + positions]) };
-        }
+        let plane = &image[plane_at..plane_at + g.height * g.width];
+        // SAFETY: `Geometry::offsets` made every inside lane read below the plane's length,
+        // which the assert in `rows` ties to this geometry; the rounds cover the row's
+        // positions.
+        unsafe { gather::gather(plane, rounds, &mut cols[at..at + positions]) };
     }
 }
 
-/// Folds `cols` (laid out as [`im2col`] writes them) back into `images`, adding overlapping
-/// contributions (the adjoint of [`im2col`]).
-pub(crate) fn col2im(g: &Geometry, offsets: &Offsets, cols: &[f32], images: &mut [&mut [f32]], row_stride: usize) {
+/// Folds `cols` (rows `row_stride` apart, as in [`im2col`]) back into `image`, adding
+/// overlapping contributions (the adjoint of [`im2col`]).
+pub(crate) fn col2im(g: &Geometry, offsets: &Offsets, cols: &[f32], image: &mut [f32], row_stride: usize) {
     if stride2::serves(g) {
-        return stride2::col2im(g, cols, images, row_stride);
+        return stride2::col2im(g, cols, image, row_stride);
     }
     let positions = g.positions.0 * g.positions.1;
     for (at, plane_at, rounds) in offsets.rows(g, row_stride) {
-        for (index, image) in images.iter_mut().enumerate() {
-            let plane = &mut image[plane_at..plane_at + g.height * g.width];
-            let at = at + index * positions;
-            // SAFETY: as in `im2col`; and one kernel offset reads each pixel from one position
-            // at most (positions are `stride` apart), so no two lanes of a row read the same
-            // value.
-            unsafe { gather::scatter_add(&cols[at..at + positions], rounds, plane) };
-        }
+        let plane = &mut image[plane_at..plane_at + g.height * g.width];
+        // SAFETY: as in `im2col`; and one kernel offset reads each pixel from one position at
+        // most (positions are `stride` apart), so no two lanes of a row read the same value.
+        unsafe { gather::scatter_add(&cols[at..at + positions], rounds, plane) };
     }
 }
 
@@ -282,14 +272,14 @@ mod tests {
             // NaNs after the matrix, which it must leave.
             let mut cols = vec![f32::NAN; expected.len() + 16];
             let offsets = g.offsets();
-            im2col(&g, &offsets, &[&image], &mut cols[..expected.len()], positions);
+            im2col(&g, &offsets, &image, &mut cols[..expected.len()], positions);
             assert_eq!(cols[..expected.len()], expected, "{g:?}");
             assert!(cols[expected.len()..].iter().all(|v| v.is_nan()), "{g:?}");
             cols.truncate(expected.len());
             // <im2col(x), y> = <x, col2im(y)> for any y.
             let y: Vec<f32> = (0..cols.len()).map(|i| ((i * 37) % 11) as f32 - 5.0).collect();
             let mut folded = vec![0.0f32; image.len()];
-            col2im(&g, &offsets, &y, &mut [&mut folded], positions);
+            col2im(&g, &offsets, &y, &mut folded, positions);
             let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| f64::from(a * b)).sum();
             let rhs: f64 = image.iter().zip(&folded).map(|(a, b)| f64::from(a * b)).sum();
             assert!((lhs - rhs).abs() < 1e-6 * lhs.abs().max(1.0), "{g:?}: {lhs} vs {rhs}");
@@ -299,40 +289,31 @@ mod tests {
             start[0] = -0.0;
             let mut want = start.clone();
             col2im_by_element(&g, &y, &mut want);
-            col2im(&g, &offsets, &y, &mut [&mut start], positions);
+            col2im(&g, &offsets, &y, &mut start, positions);
             let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&start), bits(&want), "{g:?}");
             // Columns of -0.0 added to an image of -0.0 leave it -0.0.
             let mut negative_zeros = vec![-0.0f32; image.len()];
-            col2im(&g, &offsets, &vec![-0.0; y.len()], &mut [&mut negative_zeros], positions);
+            col2im(&g, &offsets, &vec![-0.0; y.len()], &mut negative_zeros, positions);
             assert!(negative_zeros.iter().all(|v| v.to_bits() == (-0.0f32).to_bits()), "{g:?}");
 
-            // Two images' matrices as the last two blocks of three images' columns side by
-            // side: each writes only its own columns, and col2im reads only those.
-            let other: Vec<f32> = image.iter().rev().map(|v| v * 3.0 + 1.0).collect();
-            let other_expected = im2col_by_element(&g, &other);
-            let other_y: Vec<f32> = y.iter().map(|v| v * 0.5 - 2.0).collect();
-            let mut other_folded = vec![0.0f32; image.len()];
-            col2im(&g, &offsets, &other_y, &mut [&mut other_folded], positions);
+            // The same matrix as the middle block of three images' columns side by side: it
+            // writes only its own columns, and col2im reads only those.
             let row_stride = 3 * positions;
             let mut wide = vec![f32::NAN; g.rows() * row_stride];
-            im2col(&g, &offsets, &[&image, &other], &mut wide[positions..], row_stride);
-            let rows = expected.chunks(positions).zip(other_expected.chunks(positions));
-            for (row, (expected_row, other_row)) in rows.enumerate() {
+            im2col(&g, &offsets, &image, &mut wide[positions..], row_stride);
+            for (row, expected_row) in expected.chunks(positions).enumerate() {
                 let block = &wide[row * row_stride..(row + 1) * row_stride];
-                assert!(block[..positions].iter().all(|v| v.is_nan()), "{g:?}");
+                assert!(block[..positions].iter().chain(&block[2 * positions..]).all(|v| v.is_nan()), "{g:?}");
                 assert_eq!(&block[positions..2 * positions], expected_row, "{g:?}");
-                assert_eq!(&block[2 * positions..], other_row, "{g:?}");
             }
             let mut wide_y = vec![f32::NAN; wide.len()];
-            for (row, (y_row, other_y_row)) in y.chunks(positions).zip(other_y.chunks(positions)).enumerate() {
+            for (row, y_row) in y.chunks(positions).enumerate() {
                 wide_y[row * row_stride + positions..][..positions].copy_from_slice(y_row);
-                wide_y[row * row_stride + 2 * positions..][..positions].copy_from_slice(other_y_row);
             }
-            let (mut folded_wide, mut other_folded_wide) = (vec![0.0f32; image.len()], vec![0.0f32; image.len()]);
-            col2im(&g, &offsets, &wide_y[positions..], &mut [&mut folded_wide, &mut other_folded_wide], row_stride);
+            let mut folded_wide = vec![0.0f32; image.len()];
+            col2im(&g, &offsets, &wide_y[positions..], &mut folded_wide, row_stride);
             assert_eq!(folded_wide, folded, "{g:?}");
-            assert_eq!(other_folded_wide, other_folded, "{g:?}");
         }
     }
 

@@ -66,23 +66,20 @@ impl Padded {
 }
 
 /// [`super::im2col::im2col`] for a geometry this module [`serves`].
-pub(crate) fn im2col(g: &Geometry, images: &[&[f32]], cols: &mut [f32], row_stride: usize) {
+pub(crate) fn im2col(g: &Geometry, image: &[f32], cols: &mut [f32], row_stride: usize) {
     assert!(serves(g), "stride-2 im2col for a geometry it does not serve");
     let (positions, plane_len, padded) = (g.positions.0 * g.positions.1, g.height * g.width, Padded::of(g));
     // The padding stays 0; each plane overwrites the image's part.
     let mut plane = vec![0.0f32; padded.len];
-    for (index, image) in images.iter().enumerate() {
-        for channel in 0..g.channels {
-            let image_plane = &image[channel * plane_len..][..plane_len];
-            for (row, at) in padded.image_rows(g) {
-                plane[at..at + g.width].copy_from_slice(&image_plane[row * g.width..][..g.width]);
-            }
-            for ki in 0..g.kernel.0 {
-                for kj in 0..g.kernel.1 {
-                    let row = ((channel * g.kernel.0 + ki) * g.kernel.1 + kj) * row_stride + index * positions;
-                    let out = &mut cols[row..row + positions];
-                    read_rows(&plane, &padded, padded.start(g, ki, kj), g, out);
-                }
+    for channel in 0..g.channels {
+        let image_plane = &image[channel * plane_len..][..plane_len];
+        for (row, at) in padded.image_rows(g) {
+            plane[at..at + g.width].copy_from_slice(&image_plane[row * g.width..][..g.width]);
+        }
+        for ki in 0..g.kernel.0 {
+            for kj in 0..g.kernel.1 {
+                let row = ((channel * g.kernel.0 + ki) * g.kernel.1 + kj) * row_stride;
+                read_rows(&plane, &padded, padded.start(g, ki, kj), g, &mut cols[row..row + positions]);
             }
         }
     }
@@ -91,26 +88,24 @@ pub(crate) fn im2col(g: &Geometry, images: &[&[f32]], cols: &mut [f32], row_stri
 /// [`super::im2col::col2im`] for a geometry this module [`serves`]. The image's rows are copied
 /// into the padded plane, the columns are added there, and the rows copied back: every value
 /// receives the same additions in the same order as through the general rounds.
-pub(crate) fn col2im(g: &Geometry, cols: &[f32], images: &mut [&mut [f32]], row_stride: usize) {
+pub(crate) fn col2im(g: &Geometry, cols: &[f32], image: &mut [f32], row_stride: usize) {
     assert!(serves(g), "stride-2 col2im for a geometry it does not serve");
     let (positions, plane_len, padded) = (g.positions.0 * g.positions.1, g.height * g.width, Padded::of(g));
     // Padding collects the columns that fall outside the image, never read.
     let mut plane = vec![0.0f32; padded.len];
-    for (index, image) in images.iter_mut().enumerate() {
-        for channel in 0..g.channels {
-            let image_plane = &mut image[channel * plane_len..][..plane_len];
-            for (row, at) in padded.image_rows(g) {
-                plane[at..at + g.width].copy_from_slice(&image_plane[row * g.width..][..g.width]);
+    for channel in 0..g.channels {
+        let image_plane = &mut image[channel * plane_len..][..plane_len];
+        for (row, at) in padded.image_rows(g) {
+            plane[at..at + g.width].copy_from_slice(&image_plane[row * g.width..][..g.width]);
+        }
+        for ki in 0..g.kernel.0 {
+            for kj in 0..g.kernel.1 {
+                let row = ((channel * g.kernel.0 + ki) * g.kernel.1 + kj) * row_stride;
+                add_rows(&cols[row..row + positions], &mut plane, &padded, padded.start(g, ki, kj), g);
             }
-            for ki in 0..g.kernel.0 {
-                for kj in 0..g.kernel.1 {
-                    let row = ((channel * g.kernel.0 + ki) * g.kernel.1 + kj) * row_stride + index * positions;
-                    add_rows(&cols[row..row + positions], &mut plane, &padded, padded.start(g, ki, kj), g);
-                }
-            }
-            for (row, at) in padded.image_rows(g) {
-                image_plane[row * g.width..][..g.width].copy_from_slice(&plane[at..at + g.width]);
-            }
+        }
+        for (row, at) in padded.image_rows(g) {
+            image_plane[row * g.width..][..g.width].copy_from_slice(&plane[at..at + g.width]);
         }
     }
 }
