@@ -371,8 +371,8 @@ pub(super) mod avx2 {
     }
 
     /// Stores the first `n` (below 8) lanes of `values` at `at`, 4, 2 and 1 at a time: a
-    /// `vmaskmovps` store is microcoded on AMD's cores, and the one that ended each row of
-    /// W4's 7×7 maps made a round of im2col cost 10 ns on a Zen 3.
+    /// `vmaskmovps` store is microcoded on AMD's cores; the one that ended each row of W4's 7×7
+    /// maps was 2.4 ns of a 10.3 ns round of im2col on a Zen 3.
     ///
     /// # Safety
     /// AVX2 is available, and `at` has room for `n` values.

@@ -176,7 +176,9 @@ mod avx2 {
     }
 
     /// The `n` (below 8) values at `at` in the first lanes, -0.0 in the others, reading no
-    /// value past them.
+    /// value past them. `super::super::gather`'s AVX2 `load` does this through `vmaskmovps`
+    /// where a window crosses the slice's end; through it, a 7-position round of col2im here
+    /// took 6.0 ns instead of 5.05 (medians of 9 runs, W4's geometry, AVX2 on a Zen 3).
     ///
     /// # Safety
     /// AVX2 is available, and the `n` values are readable.
