@@ -23,6 +23,9 @@ impl MicroKernel for Avx2 {
     /// Intel's client cores and half of Zen's 512 KiB.
     const MC: usize = 6 * 28;
     const BLOCK: usize = 8;
+    /// A last tile of 1 or 2 rows is merged with the one before (7 rows as 4 + 3, 8 as 4 + 4):
+    /// the 2-row kernel has 4 accumulators and is bound by the FMA latency.
+    const MERGED_TAIL: usize = 2;
 
     unsafe fn tile(kc: usize, a: *const f32, b: Panel, c: *mut f32, ldc: usize, tile: Tile) {
         // SAFETY: the caller's guarantee.
