@@ -368,7 +368,8 @@ unsafe fn pack_b<K: MicroKernel>(kc: usize, nc: usize, b: View, packed: &mut [f3
 }
 
 /// Packs `mc × kc` of `A` into one panel for each of its [`row_tiles`], each `kc` columns of
-/// `MR` values, the rows past the tile's zero.
+/// `MR` values. The kernels do not store the sums of the rows past a tile's, so what pads a
+/// panel does not matter: zero, or a copy of the tile's last row.
 ///
 /// # Safety
 /// `a` is valid for `mc × kc`.
@@ -408,10 +409,11 @@ unsafe fn pack_a<K: MicroKernel>(mc: usize, kc: usize, a: View, packed: &mut [f3
         }
         // SAFETY: rows `i0..i0 + height` start inside the block.
         let rows: [*const f32; MAX_MR] = std::array::from_fn(|i| unsafe { a.ptr.add((i0 + i.min(height - 1)) * a.rs) });
-        // A whole panel of a row-major `A` (a linear layer's input, a gradient in backward): in
-        // square blocks, transposed in registers.
+        // A row-major `A` (a linear layer's input, a gradient in backward): in square blocks,
+        // transposed in registers. In a panel of fewer rows than `MR` the padding rows repeat
+        // the last row there, which the kernel never stores.
         let side = K::BLOCK;
-        let blocked = if a.cs == 1 && height == mr { kc / side * side } else { 0 };
+        let blocked = if a.cs == 1 { kc / side * side } else { 0 };
         for p0 in (0..blocked).step_by(side) {
             // SAFETY: steps `p0..p0 + BLOCK` of the panel's rows lie inside the block, and the
             // panel's values `p0 · MR..(p0 + BLOCK) · MR` inside `dst`.
