@@ -66,10 +66,10 @@ fn direct_b_rows<K: MicroKernel>() -> usize {
 /// The register tiles down a block of `mc` rows, as (first row, rows): whole tiles of `MR`
 /// rows, except that a last tile of at most [`MicroKernel::MERGED_TAIL`] rows is merged with
 /// the one before and the two split evenly. A tile of few rows has fewer accumulators than
-/// the FMA units need to stay busy, so it costs nearly as much as a bigger one: on AVX2, a
-/// tile of 2 rows took 315 ns for 256 steps, of 4 rows 328 and of 6 rows 483, so 32 rows as
-/// 6 + 6 + 6 + 6 + 4 + 4 take 5% less time than as 6 + 6 + 6 + 6 + 6 + 2. Each value of `C` is
-/// still summed in the same order.
+/// the FMA units need to stay busy, so it costs nearly as much as a bigger one: on AVX2 (a
+/// Zen 3), a tile of 2 rows took 315 ns for 256 steps, of 4 rows 328 and of 6 rows 483, from
+/// which 32 rows as 6 + 6 + 6 + 6 + 4 + 4 come to 5% less time than as 6 + 6 + 6 + 6 + 6 + 2.
+/// Each value of `C` is still summed in the same order.
 fn row_tiles<K: MicroKernel>(mc: usize) -> impl Iterator<Item = (usize, usize)> {
     let (whole, tail) = (mc / K::MR, mc % K::MR);
     let merged = whole > 0 && (1..=K::MERGED_TAIL).contains(&tail);
@@ -404,16 +404,16 @@ unsafe fn pack_a<K: MicroKernel>(mc: usize, kc: usize, a: View, packed: &mut [f3
         return;
     }
     for (dst, i0, height) in tile_panels::<K>(packed, mc, kc) {
-        if height < mr {
-            dst.fill(0.0);
-        }
         // SAFETY: rows `i0..i0 + height` start inside the block.
         let rows: [*const f32; MAX_MR] = std::array::from_fn(|i| unsafe { a.ptr.add((i0 + i.min(height - 1)) * a.rs) });
         // A row-major `A` (a linear layer's input, a gradient in backward): in square blocks,
         // transposed in registers. In a panel of fewer rows than `MR` the padding rows repeat
-        // the last row there, which the kernel never stores.
+        // the last row there, and are zero in the steps after the blocks.
         let side = K::BLOCK;
         let blocked = if a.cs == 1 { kc / side * side } else { 0 };
+        if height < mr {
+            dst[blocked * mr..].fill(0.0);
+        }
         for p0 in (0..blocked).step_by(side) {
             // SAFETY: steps `p0..p0 + BLOCK` of the panel's rows lie inside the block, and the
             // panel's values `p0 · MR..(p0 + BLOCK) · MR` inside `dst`.
