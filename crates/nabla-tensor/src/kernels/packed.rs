@@ -187,7 +187,7 @@ unsafe impl Send for Packed {}
 unsafe impl Sync for Packed {}
 
 /// `C = A · B` for `A` `m × k`, `B` `k × n` and `C` `m × n` with row stride `ldc`, split across
-/// `threads` rayon tasks by whole tiles along the dimension with more of them.
+/// `threads` rayon tasks by whole tiles of rows or of columns.
 ///
 /// # Safety
 /// The CPU runs `K`; `a` and `b` are valid for every element of their shapes; `c` is
@@ -206,10 +206,18 @@ pub(crate) unsafe fn matmul<K: MicroKernel>(
     let (m_tiles, n_tiles) = (m.div_ceil(K::MR), n.div_ceil(K::NR));
     let out = Out(c);
     let parts = threads.min(m_tiles.max(n_tiles)).max(1);
+    // A part of the rows packs all of `B` for itself, a part of the columns all of `A`. When
+    // the row parts would pack `B`, split the longer side, so that the parts pack the fewest
+    // values between them; otherwise split the side with more tiles.
+    let rows_pack_b = match b {
+        Rhs::View(view) => !(view.cs == 1 && m_tiles.div_ceil(parts) * K::MR <= direct_b_rows::<K>()),
+        Rhs::Packed(_) => false,
+    };
+    let by_columns = if rows_pack_b { n > m && n_tiles >= parts } else { n_tiles >= m_tiles };
     if parts == 1 {
         // SAFETY: the caller's guarantees, passed on.
         unsafe { matmul_serial::<K>(m, n, k, a, b, out.at(0), ldc) };
-    } else if n_tiles >= m_tiles {
+    } else if by_columns {
         let step = n_tiles.div_ceil(parts) * K::NR;
         (0..n.div_ceil(step)).into_par_iter().for_each(|part| {
             let (j, width) = (part * step, step.min(n - part * step));
@@ -488,8 +496,8 @@ mod tests {
         };
         // Tile edges (AVX-512: 13, 14, 15 rows and 31, 32, 33 columns; AVX2: 5, 6, 7 rows and
         // 15, 16, 17 columns), smaller tiles (32 = 14 + 14 + 4, 22 = 14 + 8; 32 = 5 × 6 + 2,
-        // 22 = 3 × 6 + 4), a k past one block, a single row and column, an empty k, and blocks
-        // past MC and NC.
+        // 22 = 3 × 6 + 4), a k past one block, a single row and column, an empty k, blocks
+        // past MC and NC, and a product split by columns though it has more tiles of rows.
         let shapes = [
             (5, 15, 3),
             (6, 16, 8),
@@ -506,6 +514,7 @@ mod tests {
             (20, 4100, 2),
             (32, 64, 300),
             (22, 40, 9),
+            (100, 160, 70),
         ];
         for (m, n, k) in shapes {
             let (a, b) = (values(m * k, 1), values(k * n, 2));
