@@ -11,7 +11,7 @@ With --quick (the mode docs/performance.md's tables come from) it times nabla wi
 `nabla bench --json` (about 2 s a workload) and PyTorch's version of each workload with the
 same shapes, thread count and step definition, both with flush-to-zero, alternating side by
 side and workload by workload, --runs times (5 by default: single runs on these machines vary
-by up to 30%). It prints each side's median and range and the ratio of the medians, nabla time /
+by up to 30%), the sides in one order in odd runs and the other in even ones. It prints each side's median and range and the ratio of the medians, nabla time /
 PyTorch time (below 1: nabla is faster), and numpy's OpenBLAS on W1 in the same rounds.
 
 --isa avx2 caps both sides at AVX2, to measure the AVX2 path on an AVX-512 machine: nabla with
@@ -333,10 +333,14 @@ def compare_quick(args):
     for run in range(args.runs):
         for name, fn, _, _ in chosen:
             key = name.split()[0]
-            sides["nabla"].setdefault(key, []).append(nabla_bench_seconds(key, args.threads))
+            timers = [("nabla", lambda: nabla_bench_seconds(key, args.threads))]
             if args.baseline:
-                sides["baseline"].setdefault(key, []).append(nabla_bench_seconds(key, args.threads, args.baseline))
-            sides["PyTorch"].setdefault(key, []).append(fn())
+                timers.append(("baseline", lambda: nabla_bench_seconds(key, args.threads, args.baseline)))
+            timers.append(("PyTorch", fn))
+            # Every other run the other way round: the side timed first, right after the other
+            # sides' previous workload, ran up to 16% slower in some runs (docs/performance.md).
+            for side, timer in timers if run % 2 == 0 else reversed(timers):
+                sides[side].setdefault(key, []).append(timer())
             if key == "W1":
                 seconds, blas_kernel = numpy_w1_seconds(args.threads, args.isa)
                 if seconds is not None:
