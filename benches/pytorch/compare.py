@@ -11,8 +11,9 @@ With --quick (the mode docs/performance.md's tables come from) it times nabla wi
 `nabla bench --json` (about 2 s a workload) and PyTorch's version of each workload with the
 same shapes, thread count and step definition, both with flush-to-zero, alternating side by
 side and workload by workload, --runs times (5 by default: single runs on these machines vary
-by up to 30%), the sides in one order in odd runs and the other in even ones. It prints each side's median and range and the ratio of the medians, nabla time /
-PyTorch time (below 1: nabla is faster), and numpy's OpenBLAS on W1 in the same rounds.
+by up to 30%), the sides in one order in odd runs and the other in even ones. It prints each
+side's median and range and the ratio of the medians, nabla time / PyTorch time (below 1:
+nabla is faster), and numpy's OpenBLAS on W1 in the same rounds.
 
 --isa avx2 caps both sides at AVX2, to measure the AVX2 path on an AVX-512 machine: nabla with
 NABLA_ISA, PyTorch with ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS and ONEDNN_MAX_CPU_ISA,

