@@ -3,7 +3,8 @@
 //! alone was 14% of the time). Cephes' polynomials with Cody–Waite range reduction: `exp`
 //! stays within 2 ulp of the correctly rounded result on its normal range, `ln_1p` within 2.5
 //! (the tests measure both on millions of points),
-//! and keep libm's answers for the special values (±∞, NaN, overflow, −1 for `ln_1p`). `erf`
+//! and keep libm's answers for the special values (±∞, NaN, overflow, −1 for `ln_1p`).
+//! `ln_1p_of_unit` is `ln_1p` for `[0, 1]` alone, a fitted polynomial within 2 ulp. `erf`
 //! is a rational function (Eigen's), within 1e-6 of libm's `erff` (exact GELU's `Φ`).
 //!
 //! Also sums and dot products of f32 values in f64 with eight accumulators, which vectorise
@@ -169,6 +170,28 @@ pub fn ln_1p(x: f32) -> f32 {
     }
 }
 
+/// `ln(1 + e)` for `e` in `[0, 1]`: `e · P(e)`, with `P` of degree 9 fitted (Chebyshev) to
+/// `ln(1 + e) / e`, within 2 ulp. The general `ln_1p` splits off the exponent, divides and
+/// checks for ∞ and NaN, which an `e` from `exp(-|x|)` (softplus, binary cross-entropy on
+/// logits) never needs: with it the losses of W8's 100,352 values took 341 µs, with this 205.5
+/// (one thread, AVX2 on a Zen 3).
+#[inline(always)]
+pub fn ln_1p_of_unit(e: f32) -> f32 {
+    let p = ((((((((-0.003_214_036_3 * e + 0.019_649_167) * e - 0.056_435_03) * e + 0.105_332_285) * e
+        - 0.152_514_52)
+        * e
+        + 0.196_514_92)
+        * e
+        - 0.249_478_09)
+        * e
+        + 0.333_291)
+        * e
+        - 0.499_998_5)
+        * e
+        + 1.0;
+    e * p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +249,18 @@ mod tests {
         assert!(ln_1p(f32::NAN).is_nan());
         assert_eq!(ln_1p(f32::INFINITY), f32::INFINITY);
         assert_eq!(ln_1p(f32::MAX), f32::MAX.ln_1p());
+    }
+
+    #[test]
+    fn ln_1p_of_unit_is_within_2_ulp_over_zero_to_one() {
+        let mut worst = 0.0f64;
+        let steps = 1 << 20;
+        let tiny = [f32::from_bits(1), f32::MIN_POSITIVE, 1e-30, 1e-8, 5.9e-8];
+        for e in (0..=steps).map(|i| i as f32 / steps as f32).chain(tiny) {
+            worst = worst.max(ulps(ln_1p_of_unit(e), f64::from(e).ln_1p()));
+        }
+        assert!(worst <= 2.0, "worst {worst} ulp");
+        assert_eq!(ln_1p_of_unit(0.0), 0.0);
     }
 }
 

@@ -55,12 +55,12 @@ pub(crate) trait MicroKernel {
     unsafe fn pack_a_block(rows: &[*const f32; MAX_MR], dst: *mut f32);
 }
 
-/// Up to this many rows of `C`, a row-major `B` is read in place rather than packed: packing
-/// it would cost as much as the product (a `B` used for many such products is better packed
-/// once, with [`pack_rhs`]). Beyond, packing pays, and it keeps power-of-two row strides from
-/// thrashing L1.
-fn direct_b_rows<K: MicroKernel>() -> usize {
-    4 * K::MR
+/// Whether a product of `rows` rows of `C` reads `B` in place rather than packing it: a
+/// row-major `B` up to `4 · MR` rows, where packing it would cost as much as the product (a `B`
+/// used for many such products is better packed once, with [`pack_rhs`]). Beyond, packing
+/// pays, and it keeps power-of-two row strides from thrashing L1.
+fn reads_b_in_place<K: MicroKernel>(b: Rhs, rows: usize) -> bool {
+    matches!(b, Rhs::View(view) if view.cs == 1 && rows <= 4 * K::MR)
 }
 
 /// The register tiles down a block of `mc` rows, as (first row, rows): whole tiles of `MR`
@@ -209,10 +209,7 @@ pub(crate) unsafe fn matmul<K: MicroKernel>(
     // A part of the rows packs all of `B` for itself, a part of the columns all of `A`. When
     // the row parts would pack `B`, split the longer side, so that the parts pack the fewest
     // values between them; otherwise split the side with more tiles.
-    let rows_pack_b = match b {
-        Rhs::View(view) => !(view.cs == 1 && m_tiles.div_ceil(parts) * K::MR <= direct_b_rows::<K>()),
-        Rhs::Packed(_) => false,
-    };
+    let rows_pack_b = matches!(b, Rhs::View(_)) && !reads_b_in_place::<K>(b, m_tiles.div_ceil(parts) * K::MR);
     let by_columns = if rows_pack_b { n > m && n_tiles >= parts } else { n_tiles >= m_tiles };
     if parts == 1 {
         // SAFETY: the caller's guarantees, passed on.
@@ -270,11 +267,11 @@ unsafe fn matmul_serial<K: MicroKernel>(m: usize, n: usize, k: usize, a: View, b
             Rhs::Packed(_) => &mut [],
         };
         let a_packed = aligned(a_buffer, KC * K::MC.min(m.div_ceil(K::MR) * K::MR));
+        let direct = reads_b_in_place::<K>(b, m);
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
-                let direct = matches!(b, Rhs::View(view) if view.cs == 1 && m <= direct_b_rows::<K>());
                 if let Rhs::View(view) = b {
                     // SAFETY: the block lies inside `B`.
                     unsafe { pack_b::<K>(kc, nc, view.at(pc, jc), b_packed, direct) };
